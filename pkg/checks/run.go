@@ -1,0 +1,285 @@
+package checks
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/kharden/kharden/pkg/cel"
+	"github.com/kharden/kharden/pkg/config"
+	"github.com/kharden/kharden/pkg/finding"
+	"github.com/kharden/kharden/pkg/inventory"
+	"github.com/kharden/kharden/pkg/pss"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// Pass is what a Go check sees: the whole inventory (with its indexes), the
+// configuration, and a way to report.
+type Pass struct {
+	Inv    *inventory.Inventory
+	Config *config.Config
+	check  *Check
+	sink   *objectResults
+}
+
+// Report records a finding of the running check on an object.
+func (p *Pass) Report(o *inventory.Object, loc Location) { p.sink.add(p.check, o, loc) }
+
+// Runner evaluates an enabled set of checks; build it once, run it on any
+// number of inventories.
+type Runner struct {
+	cfg      *config.Config
+	checks   []*Check
+	pss      *pss.Evaluator
+	pssRules []*Check
+	celProgs map[*Check]*cel.Program
+	params   map[string]any
+}
+
+// NewRunner compiles what the enabled checks need: the PSS evaluator for the
+// configured version and one CEL program per guardrail.
+func NewRunner(cat []*Check, cfg *config.Config) (*Runner, error) {
+	r := &Runner{cfg: cfg, celProgs: map[*Check]*cel.Program{}, params: Params(cfg)}
+	for _, c := range cat {
+		if !cfg.RuleEnabled(c.ID, !c.Disabled) {
+			continue
+		}
+		r.checks = append(r.checks, c)
+		switch c.Engine {
+		case EnginePSS:
+			r.pssRules = append(r.pssRules, c)
+		case EngineCEL:
+			p, err := cel.Compile(c.Guardrail)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", c.ID, err)
+			}
+			r.celProgs[c] = p
+		}
+	}
+	if len(r.pssRules) > 0 {
+		ev, err := pss.NewEvaluator(cfg.PSSVersion)
+		if err != nil {
+			return nil, err
+		}
+		r.pss = ev
+	}
+	return r, nil
+}
+
+// Checks returns the enabled checks.
+func (r *Runner) Checks() []*Check { return r.checks }
+
+// Params is the parameter object CEL guardrails read, shaped like the
+// ConfigMap that the exported ValidatingAdmissionPolicies take as params so
+// that offline and in-cluster verdicts agree.
+func Params(cfg *config.Config) map[string]any {
+	return map[string]any{"data": cel.ParamsData(cfg.AllowedRegistries, cfg.OwnerKeys, cfg.DataClassificationKey)}
+}
+
+// Run evaluates every enabled check on every object, in parallel, and
+// returns the findings in a deterministic order, plus diagnostics for objects
+// that could only be partly evaluated. Findings are raw: owner, lines,
+// fingerprints and suppressions are added by the caller.
+func (r *Runner) Run(inv *inventory.Inventory) ([]finding.Finding, []inventory.Diagnostic) {
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]objectResults, len(inv.Objects))
+	var wg sync.WaitGroup
+	next := make(chan int, workers*4)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].obj = inv.Objects[i]
+				r.runObject(inv, &results[i])
+			}
+		}()
+	}
+	for i := range inv.Objects {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var fs []finding.Finding
+	var diags []inventory.Diagnostic
+	for i := range results {
+		fs = append(fs, results[i].findings...)
+		diags = append(diags, results[i].diags...)
+	}
+	return dedupe(fs), diags
+}
+
+// objectResults collects what the checks found on one object.
+type objectResults struct {
+	obj      *inventory.Object
+	findings []finding.Finding
+	diags    []inventory.Diagnostic
+}
+
+func (s *objectResults) add(c *Check, o *inventory.Object, loc Location) {
+	msg := loc.Message
+	if msg == "" {
+		msg = c.Summary
+	}
+	var src *finding.Source
+	if o.Source.File != "" {
+		src = &finding.Source{File: o.Source.File, Line: o.Source.Line}
+	}
+	s.findings = append(s.findings, finding.Finding{
+		Rule:        c.ID,
+		Category:    c.Category,
+		Severity:    c.Severity,
+		Level:       c.Level,
+		Object:      o.Ref,
+		Source:      src,
+		Path:        loc.Path,
+		Container:   loc.Container,
+		Message:     msg,
+		Remediation: c.Remediation,
+		References:  c.References,
+	})
+}
+
+func (s *objectResults) warn(format string, args ...any) {
+	o := s.obj
+	s.diags = append(s.diags, inventory.Diagnostic{
+		File: o.Source.File, Line: o.Source.Line, Warning: true,
+		Message: o.Ref.String() + ": " + fmt.Sprintf(format, args...),
+	})
+}
+
+func (r *Runner) runObject(inv *inventory.Inventory, res *objectResults) {
+	o := res.obj
+	tmpl, isPod := o.PodTemplateOf()
+	if isPod && r.pss != nil {
+		r.runPSS(tmpl, res)
+	}
+	var input *cel.Input
+	for _, c := range r.checks {
+		if !c.AppliesTo(o.GK) {
+			continue
+		}
+		switch c.Engine {
+		case EngineCEL:
+			if input == nil {
+				input = cel.NewInput(o, r.params)
+			}
+			vs, err := r.celProgs[c].Evaluate(input)
+			if err != nil {
+				res.warn("rule %s could not be evaluated: %v", c.ID, err)
+				continue
+			}
+			for _, v := range vs {
+				res.add(c, o, Location{Path: v.Path, Container: v.Container, Message: v.Message})
+			}
+		case EngineGo:
+			c.Run(&Pass{Inv: inv, Config: r.cfg, check: c, sink: res}, o)
+		}
+	}
+}
+
+// runPSS evaluates every PSS check once and hands each failure to the rules
+// bound to it.
+func (r *Runner) runPSS(t inventory.PodTemplate, res *objectResults) {
+	violations, err := r.pss.Evaluate(t, finding.LevelRestricted)
+	if err != nil {
+		// The spec had fields of the wrong type; the evaluator still judged
+		// what it could read.
+		res.warn("pod spec partly unreadable for Pod Security Standards: %v", err)
+	}
+	for _, v := range violations {
+		reported := false
+		var first *Check
+		for _, c := range r.pssRules {
+			if !c.PSS.binds(v.Check) {
+				continue
+			}
+			if first == nil {
+				first = c
+			}
+			for _, loc := range c.PSS.Locate(t) {
+				if loc.Message == "" {
+					loc.Message = pssMessage(v)
+				}
+				res.add(c, res.obj, loc)
+				reported = true
+			}
+		}
+		// The library's verdict is authoritative: if no locator pinned the
+		// field down, report at the pod spec rather than lose the failure.
+		if !reported && first != nil {
+			res.add(first, res.obj, Location{Path: t.SpecPath, Message: pssMessage(v)})
+		}
+	}
+}
+
+func pssMessage(v pss.Violation) string {
+	if v.Detail == "" {
+		return v.Reason
+	}
+	return v.Reason + " (" + v.Detail + ")"
+}
+
+func (b *PSSBinding) binds(id policy.CheckID) bool {
+	for _, c := range b.Checks {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupe drops repeated findings of one rule on one field (two PSA checks
+// can report the same field under one rule, e.g. capabilities at both levels).
+func dedupe(fs []finding.Finding) []finding.Finding {
+	type key struct {
+		rule              finding.RuleID
+		obj               finding.ObjectRef
+		src, path, contnr string
+	}
+	seen := map[key]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		src := ""
+		if f.Source != nil {
+			src = f.Source.File
+		}
+		k := key{f.Rule, f.Object, src, f.Path, f.Container}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// SortFindings orders findings by file, line, object, rule and path.
+func SortFindings(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		af, bf := "", ""
+		al, bl := 0, 0
+		if a.Source != nil {
+			af, al = a.Source.File, a.Source.Line
+		}
+		if b.Source != nil {
+			bf, bl = b.Source.File, b.Source.Line
+		}
+		if af != bf {
+			return af < bf
+		}
+		if al != bl {
+			return al < bl
+		}
+		if a.Object.String() != b.Object.String() {
+			return a.Object.String() < b.Object.String()
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Path < b.Path
+	})
+}

@@ -1,0 +1,213 @@
+// Package config reads .kharden.yaml: which rules run and at what severity,
+// the registry allowlist, the label keys that carry ownership and data
+// classification, the production namespaces, and exceptions with an owner, a
+// reason and an expiry.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kharden/kharden/pkg/finding"
+)
+
+// FileName is the name looked up upward from the scanned path.
+const FileName = ".kharden.yaml"
+
+// Config is the parsed .kharden.yaml. The zero value is not valid; use
+// Default or Load.
+type Config struct {
+	// Rules turns rules on or off and overrides their severity.
+	Rules map[finding.RuleID]RuleConfig `json:"rules,omitempty"`
+	// Registries allowed for images; empty disables image-registry-not-allowed.
+	// Entries are registry hosts ("ghcr.io") or repository prefixes
+	// ("ghcr.io/acme"); images without a registry are on docker.io.
+	AllowedRegistries []string `json:"allowedRegistries,omitempty"`
+	// OwnerKeys are the label or annotation keys that name an owning team.
+	OwnerKeys []string `json:"ownerKeys,omitempty"`
+	// DataClassificationKey is the namespace label holding data sensitivity.
+	DataClassificationKey string `json:"dataClassificationKey,omitempty"`
+	// ProductionNamespaces are held to the strictest controls.
+	ProductionNamespaces []string `json:"productionNamespaces,omitempty"`
+	// PSSVersion is the Pod Security Standards version ("latest" or "v1.NN").
+	PSSVersion string `json:"pssVersion,omitempty"`
+	// Exceptions suppress findings, each with owner, reason and expiry.
+	Exceptions []Exception `json:"exceptions,omitempty"`
+
+	// Path is the file the configuration came from ("" for defaults).
+	Path string `json:"-"`
+}
+
+// RuleConfig adjusts one rule.
+type RuleConfig struct {
+	Enabled  *bool             `json:"enabled,omitempty"`
+	Severity *finding.Severity `json:"severity,omitempty"`
+}
+
+// Exception suppresses the named rules on the objects its scope selects.
+type Exception struct {
+	Rules   []finding.RuleID `json:"rules"`
+	Owner   string           `json:"owner"`
+	Reason  string           `json:"reason"`
+	Expires string           `json:"expires"` // YYYY-MM-DD, inclusive
+	Scope   Scope            `json:"scope,omitempty"`
+}
+
+// Scope selects objects. Empty fields match everything; entries may use
+// path.Match patterns ("team-*").
+type Scope struct {
+	Namespaces []string `json:"namespaces,omitempty"`
+	Kinds      []string `json:"kinds,omitempty"`
+	Names      []string `json:"names,omitempty"`
+	Files      []string `json:"files,omitempty"`
+}
+
+// Default returns the configuration used when no file is found.
+func Default() *Config {
+	return &Config{
+		OwnerKeys:             []string{"team", "owner", "app.kubernetes.io/part-of-team"},
+		DataClassificationKey: "data-classification",
+		PSSVersion:            "latest",
+	}
+}
+
+// Find looks for .kharden.yaml in dir and its parents; "" when there is none.
+func Find(start string) string {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return ""
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	for {
+		p := filepath.Join(dir, FileName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// Load reads a configuration file and fills unset fields with defaults.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Path = path
+	return c, nil
+}
+
+// Parse reads a configuration document. Unknown keys are errors: a typo in a
+// security configuration must not pass silently.
+func Parse(data []byte) (*Config, error) {
+	c := Default()
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := yaml.UnmarshalStrict(data, c); err != nil {
+			return nil, err
+		}
+	}
+	if c.PSSVersion == "" {
+		c.PSSVersion = "latest"
+	}
+	if len(c.OwnerKeys) == 0 {
+		c.OwnerKeys = Default().OwnerKeys
+	}
+	if c.DataClassificationKey == "" {
+		c.DataClassificationKey = Default().DataClassificationKey
+	}
+	return c, c.Validate()
+}
+
+// Validate checks exceptions are complete: nothing silently permanent.
+func (c *Config) Validate() error {
+	var errs []error
+	for i, e := range c.Exceptions {
+		var missing []string
+		if len(e.Rules) == 0 {
+			missing = append(missing, "rules")
+		}
+		if e.Owner == "" {
+			missing = append(missing, "owner")
+		}
+		if e.Reason == "" {
+			missing = append(missing, "reason")
+		}
+		if e.Expires == "" {
+			missing = append(missing, "expires")
+		} else if _, err := ParseDate(e.Expires); err != nil {
+			errs = append(errs, fmt.Errorf("exceptions[%d].expires: %w", i, err))
+		}
+		if len(missing) > 0 {
+			errs = append(errs, fmt.Errorf("exceptions[%d]: missing %s", i, strings.Join(missing, ", ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RuleEnabled reports whether a rule runs, given its default.
+func (c *Config) RuleEnabled(id finding.RuleID, byDefault bool) bool {
+	if rc, ok := c.Rules[id]; ok && rc.Enabled != nil {
+		return *rc.Enabled
+	}
+	return byDefault
+}
+
+// SeverityFor returns the configured severity of a rule, or def.
+func (c *Config) SeverityFor(id finding.RuleID, def finding.Severity) finding.Severity {
+	if rc, ok := c.Rules[id]; ok && rc.Severity != nil {
+		return *rc.Severity
+	}
+	return def
+}
+
+// IsProduction reports whether a namespace is listed as production.
+func (c *Config) IsProduction(ns string) bool {
+	for _, p := range c.ProductionNamespaces {
+		if ok, _ := filepath.Match(p, ns); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseDate reads an expiry date (YYYY-MM-DD or RFC 3339).
+func ParseDate(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// Expired reports whether an expiry date has passed at now. A date-only
+// expiry lasts through the whole of that day (UTC).
+func Expired(expires string, now time.Time) (bool, error) {
+	t, err := ParseDate(expires)
+	if err != nil {
+		return false, err
+	}
+	if len(expires) == len("2006-01-02") {
+		t = t.Add(24 * time.Hour)
+	}
+	return !now.Before(t), nil
+}

@@ -1,0 +1,141 @@
+// Package finding defines the one result type every kharden check, analyser
+// and detector produces. It imports nothing else of kharden's, so every other
+// package can depend on it.
+package finding
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// RuleID is the stable kebab-case identifier of a rule, e.g. "host-path-volume".
+type RuleID string
+
+// Category groups rules for reports and filtering.
+type Category string
+
+// Categories used by the catalogue.
+const (
+	CategoryWorkload   Category = "workload"
+	CategoryImage      Category = "image"
+	CategoryIdentity   Category = "identity"
+	CategorySecrets    Category = "secrets"
+	CategoryGovernance Category = "governance"
+	CategoryNetwork    Category = "network"
+)
+
+// Level is a Pod Security Standards level a rule belongs to, when it has one.
+type Level string
+
+// Pod Security Standards levels.
+const (
+	LevelNone       Level = ""
+	LevelBaseline   Level = "baseline"
+	LevelRestricted Level = "restricted"
+)
+
+// ObjectRef names the Kubernetes object a finding is about.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// String renders the reference the way kubectl names objects: kind/ns/name.
+func (o ObjectRef) String() string {
+	if o.Namespace == "" {
+		return o.Kind + "/" + o.Name
+	}
+	return o.Kind + "/" + o.Namespace + "/" + o.Name
+}
+
+// Group returns the API group of the reference ("" for the core group).
+func (o ObjectRef) Group() string {
+	if i := strings.LastIndexByte(o.APIVersion, '/'); i >= 0 {
+		return o.APIVersion[:i]
+	}
+	return ""
+}
+
+// Source locates a finding or object in an input file. Line and Column are
+// 1-based; zero means unknown.
+type Source struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// SuppressionKind tells what silenced a finding.
+type SuppressionKind string
+
+// Ways a finding can be suppressed.
+const (
+	SuppressedByAnnotation SuppressionKind = "annotation"
+	SuppressedByConfig     SuppressionKind = "config"
+	SuppressedByBaseline   SuppressionKind = "baseline"
+)
+
+// Suppression records why a finding does not count.
+type Suppression struct {
+	Kind    SuppressionKind `json:"kind"`
+	Reason  string          `json:"reason,omitempty"`
+	Owner   string          `json:"owner,omitempty"`
+	Expires string          `json:"expires,omitempty"`
+}
+
+// Finding is one rule violation on one object (or one field of it).
+type Finding struct {
+	Rule        RuleID       `json:"rule"`
+	Category    Category     `json:"category"`
+	Severity    Severity     `json:"severity"`
+	Level       Level        `json:"pssLevel,omitempty"`
+	Object      ObjectRef    `json:"object"`
+	Source      *Source      `json:"source,omitempty"`
+	Path        string       `json:"path,omitempty"`
+	Container   string       `json:"container,omitempty"`
+	Message     string       `json:"message"`
+	Remediation string       `json:"remediation"`
+	References  []string     `json:"references"`
+	Owner       string       `json:"owner,omitempty"`
+	Fingerprint string       `json:"fingerprint"`
+	Suppressed  *Suppression `json:"suppressed,omitempty"`
+}
+
+// ComputeFingerprint derives the stable identity of a finding used by
+// baselines and history. It deliberately leaves out line numbers and list
+// indexes (containers are named instead), so that editing unrelated lines of a
+// file or reordering containers does not turn an old finding into a new one.
+func (f *Finding) ComputeFingerprint() string {
+	h := sha256.New()
+	file := ""
+	if f.Source != nil {
+		file = f.Source.File
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s",
+		f.Rule, f.Object.Group(), f.Object.Kind, f.Object.Namespace, f.Object.Name,
+		f.Container, stripIndexes(f.Path), file)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// stripIndexes removes "[n]" list indexes from a field path.
+func stripIndexes(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range path {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
