@@ -44,8 +44,10 @@ type Check struct {
 	Disabled bool
 
 	Engine Engine
-	// Kinds the check applies to; nil means every workload kind (pod specs).
-	Kinds []schema.GroupKind
+	// Kinds the check applies to; nil means every workload kind (pod specs),
+	// unless AnyKind.
+	Kinds   []schema.GroupKind
+	AnyKind bool
 
 	// PSS: the pod-security-admission checks this rule reports, and how to
 	// locate the offending fields once the library says a check failed.
@@ -79,6 +81,9 @@ func (c *Check) AnalysisOnly() bool { return c.Engine == EngineGo }
 
 // AppliesTo reports whether the check looks at objects of this kind.
 func (c *Check) AppliesTo(gk schema.GroupKind) bool {
+	if c.AnyKind {
+		return true
+	}
 	if c.Kinds == nil {
 		return inventory.IsWorkloadKind(gk)
 	}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/kharden/kharden/pkg/cel"
 	"github.com/kharden/kharden/pkg/config"
@@ -21,10 +22,13 @@ type Pass struct {
 	Config *config.Config
 	check  *Check
 	sink   *objectResults
+	now    time.Time
 }
 
-// Report records a finding of the running check on an object.
-func (p *Pass) Report(o *inventory.Object, loc Location) { p.sink.add(p.check, o, loc) }
+// Report records a finding of the running check on the object it runs on.
+// A check reports only on that object: findings about other objects belong
+// to the runs for those objects, which keeps the run parallel and ordered.
+func (p *Pass) Report(loc Location) { p.sink.add(p.check, p.sink.obj, loc) }
 
 // Runner evaluates an enabled set of checks; build it once, run it on any
 // number of inventories.
@@ -35,12 +39,14 @@ type Runner struct {
 	pssRules []*Check
 	celProgs map[*Check]*cel.Program
 	params   map[string]any
+	// Now is the clock exception expiry is judged by.
+	Now func() time.Time
 }
 
 // NewRunner compiles what the enabled checks need: the PSS evaluator for the
 // configured version and one CEL program per guardrail.
 func NewRunner(cat []*Check, cfg *config.Config) (*Runner, error) {
-	r := &Runner{cfg: cfg, celProgs: map[*Check]*cel.Program{}, params: Params(cfg)}
+	r := &Runner{cfg: cfg, celProgs: map[*Check]*cel.Program{}, params: Params(cfg), Now: time.Now}
 	for _, c := range cat {
 		if !cfg.RuleEnabled(c.ID, !c.Disabled) {
 			continue
@@ -77,11 +83,18 @@ func Params(cfg *config.Config) map[string]any {
 	return map[string]any{"data": cel.ParamsData(cfg.AllowedRegistries, cfg.OwnerKeys, cfg.DataClassificationKey)}
 }
 
+// Hit is a raw finding with the object it is about.
+type Hit struct {
+	Finding finding.Finding
+	Object  *inventory.Object
+}
+
 // Run evaluates every enabled check on every object, in parallel, and
-// returns the findings in a deterministic order, plus diagnostics for objects
-// that could only be partly evaluated. Findings are raw: owner, lines,
+// returns the findings in input order, plus diagnostics for objects that
+// could only be partly evaluated. Findings are raw: owner, lines,
 // fingerprints and suppressions are added by the caller.
-func (r *Runner) Run(inv *inventory.Inventory) ([]finding.Finding, []inventory.Diagnostic) {
+func (r *Runner) Run(inv *inventory.Inventory) ([]Hit, []inventory.Diagnostic) {
+	now := r.Now()
 	workers := runtime.GOMAXPROCS(0)
 	results := make([]objectResults, len(inv.Objects))
 	var wg sync.WaitGroup
@@ -92,7 +105,7 @@ func (r *Runner) Run(inv *inventory.Inventory) ([]finding.Finding, []inventory.D
 			defer wg.Done()
 			for i := range next {
 				results[i].obj = inv.Objects[i]
-				r.runObject(inv, &results[i])
+				r.runObject(inv, &results[i], now)
 			}
 		}()
 	}
@@ -102,13 +115,15 @@ func (r *Runner) Run(inv *inventory.Inventory) ([]finding.Finding, []inventory.D
 	close(next)
 	wg.Wait()
 
-	var fs []finding.Finding
+	var hits []Hit
 	var diags []inventory.Diagnostic
 	for i := range results {
-		fs = append(fs, results[i].findings...)
+		for _, f := range dedupe(results[i].findings) {
+			hits = append(hits, Hit{Finding: f, Object: results[i].obj})
+		}
 		diags = append(diags, results[i].diags...)
 	}
-	return dedupe(fs), diags
+	return hits, diags
 }
 
 // objectResults collects what the checks found on one object.
@@ -150,7 +165,7 @@ func (s *objectResults) warn(format string, args ...any) {
 	})
 }
 
-func (r *Runner) runObject(inv *inventory.Inventory, res *objectResults) {
+func (r *Runner) runObject(inv *inventory.Inventory, res *objectResults, now time.Time) {
 	o := res.obj
 	tmpl, isPod := o.PodTemplateOf()
 	if isPod && r.pss != nil {
@@ -175,7 +190,7 @@ func (r *Runner) runObject(inv *inventory.Inventory, res *objectResults) {
 				res.add(c, o, Location{Path: v.Path, Container: v.Container, Message: v.Message})
 			}
 		case EngineGo:
-			c.Run(&Pass{Inv: inv, Config: r.cfg, check: c, sink: res}, o)
+			c.Run(&Pass{Inv: inv, Config: r.cfg, check: c, sink: res, now: now}, o)
 		}
 	}
 }
@@ -231,22 +246,21 @@ func (b *PSSBinding) binds(id policy.CheckID) bool {
 	return false
 }
 
-// dedupe drops repeated findings of one rule on one field (two PSA checks
-// can report the same field under one rule, e.g. capabilities at both levels).
+// dedupe drops repeated findings of one rule on one field of one object (two
+// PSA checks can report the same field under one rule, e.g. capabilities at
+// both levels).
 func dedupe(fs []finding.Finding) []finding.Finding {
+	if len(fs) < 2 {
+		return fs
+	}
 	type key struct {
-		rule              finding.RuleID
-		obj               finding.ObjectRef
-		src, path, contnr string
+		rule         finding.RuleID
+		path, contnr string
 	}
 	seen := map[key]bool{}
 	out := fs[:0]
 	for _, f := range fs {
-		src := ""
-		if f.Source != nil {
-			src = f.Source.File
-		}
-		k := key{f.Rule, f.Object, src, f.Path, f.Container}
+		k := key{f.Rule, f.Path, f.Container}
 		if seen[k] {
 			continue
 		}

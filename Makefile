@@ -1,0 +1,48 @@
+# kharden — build, test, benchmark, docs.
+GO       ?= go
+TAGS     := kustomize_disable_go_plugin_support
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/kharden/kharden/internal/cli.Version=$(VERSION)
+BIN      := bin/kharden
+# The corpus of real-world manifests shared by every checkout.
+KHARDEN_CORPUS ?= $(abspath ../shared/corpus)
+export KHARDEN_CORPUS
+
+.PHONY: all build demo test vet docs docs-check bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kharden
+
+# The main job on the bundled examples (exit 0: no --fail-on).
+demo: build
+	./$(BIN) scan examples/
+
+vet:
+	$(GO) vet -tags $(TAGS) ./...
+
+# Every test, including the rule fixtures, goldens, PSS conformance fixtures,
+# the corpus robustness test and short runs of every fuzz target's corpus.
+test: vet docs-check
+	$(GO) test -tags $(TAGS) -count=1 ./...
+
+docs:
+	$(GO) run -tags $(TAGS) ./hack/gendocs
+
+docs-check:
+	@$(GO) run -tags $(TAGS) ./hack/gendocs -check
+
+# Benchmarks: Go benchmarks beside the code and under bench/, then the corpus
+# comparison (wall time, peak RSS, objects/s) printed by bench/corpus.
+bench: build
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count 5 ./bench/... ./pkg/... | tee bin/bench.txt
+	$(GO) run ./bench/corpus -bin $(BIN) -corpus $(KHARDEN_CORPUS)/real -runs 7
+
+# A minute of fuzzing per target; new inputs land in testdata/fuzz.
+fuzz:
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDocuments -fuzztime 60s ./pkg/inventory
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pkg/imageref
+
+clean:
+	rm -rf bin

@@ -1,0 +1,12 @@
+package checks
+
+// goChecks lists the rules written in Go: those that need more than the one
+// object (other objects of the inventory, the clock) or more than CEL can say.
+var goChecks = []*Check{
+	serviceAccountTokenAutomounted,
+	legacyServiceAccountToken,
+	hardcodedCredential,
+	envDumpAtStartup,
+	exceptionExpired,
+	exceptionIncomplete,
+}

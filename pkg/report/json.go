@@ -1,0 +1,76 @@
+package report
+
+import (
+	_ "embed"
+	"encoding/json"
+	"io"
+
+	"github.com/kharden/kharden/pkg/finding"
+	"github.com/kharden/kharden/pkg/inventory"
+)
+
+// SchemaVersion names the JSON output's format; it changes only with an
+// incompatible change. The JSON Schema describing it is Schema().
+const SchemaVersion = "kharden.dev/findings/v1"
+
+// findingsSchema is the canonical JSON Schema of the JSON output.
+// docs/schema/findings.v1.json is a copy that the package's tests keep
+// identical (go test ./pkg/report -update rewrites it).
+//
+//go:embed findings.v1.json
+var findingsSchema []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of the JSON output, for
+// `kharden schema` and for consumers that validate.
+func Schema() []byte { return append([]byte(nil), findingsSchema...) }
+
+// jsonReport is the JSON output's top-level object. Unlike the human
+// formats it always lists suppressed findings, marked with "suppressed":
+// machines filter.
+type jsonReport struct {
+	SchemaVersion string                 `json:"schemaVersion"`
+	Tool          jsonTool               `json:"tool"`
+	Inputs        []string               `json:"inputs"`
+	Baseline      string                 `json:"baseline,omitempty"`
+	Summary       Summary                `json:"summary"`
+	Rules         []jsonRule             `json:"rules"`
+	Findings      []finding.Finding      `json:"findings"`
+	Diagnostics   []inventory.Diagnostic `json:"diagnostics"`
+}
+
+type jsonTool struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	InformationURI string `json:"informationUri,omitempty"`
+}
+
+// jsonRule is the short form of a rule that ran: enough to tell which
+// checks passed; docs live in the catalogue and in SARIF.
+type jsonRule struct {
+	ID       finding.RuleID   `json:"id"`
+	Category finding.Category `json:"category"`
+	Severity finding.Severity `json:"severity"`
+	Level    finding.Level    `json:"pssLevel,omitempty"`
+	Summary  string           `json:"summary"`
+	Engine   string           `json:"engine,omitempty"`
+}
+
+func renderJSON(w io.Writer, v *view) error {
+	out := jsonReport{
+		SchemaVersion: SchemaVersion,
+		Tool:          jsonTool{Name: v.toolName(), Version: v.Tool.Version, InformationURI: v.Tool.InformationURI},
+		Inputs:        append([]string{}, v.Inputs...),
+		Baseline:      v.Baseline,
+		Summary:       v.summary,
+		Rules:         make([]jsonRule, 0, len(v.rules)),
+		Findings:      v.findings,
+		Diagnostics:   append([]inventory.Diagnostic{}, v.diags...),
+	}
+	for _, r := range v.rules {
+		out.Rules = append(out.Rules, jsonRule{ID: r.ID, Category: r.Category, Severity: r.Severity,
+			Level: r.Level, Summary: r.Summary, Engine: r.Engine})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

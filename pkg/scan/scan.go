@@ -1,0 +1,141 @@
+// Package scan is the one flow of kharden: sources -> inventory -> checks ->
+// findings, with the post-processing every front door shares (severity
+// overrides, owners, field lines, fingerprints, exceptions and baselines).
+package scan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kharden/kharden/pkg/checks"
+	"github.com/kharden/kharden/pkg/config"
+	"github.com/kharden/kharden/pkg/finding"
+	"github.com/kharden/kharden/pkg/inventory"
+)
+
+// Options configure one scan.
+type Options struct {
+	Load   inventory.LoadOptions
+	Config *config.Config
+	// Baseline is a baseline file: findings whose fingerprint it lists are
+	// suppressed (they do not fail the build).
+	Baseline string
+	// Now is the clock for exception expiry; nil means time.Now.
+	Now func() time.Time
+	// Catalogue overrides the rule set (tests); nil means checks.Catalogue().
+	Catalogue []*checks.Check
+}
+
+// Result is everything a renderer or a gate needs.
+type Result struct {
+	Inventory   *inventory.Inventory
+	Rules       []*checks.Check // the rules that ran, sorted by id
+	Findings    []finding.Finding
+	Diagnostics []inventory.Diagnostic
+	// Baseline is the baseline file applied, if any.
+	Baseline string
+}
+
+// Run loads the sources and scans them.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	inv, err := inventory.Load(ctx, opts.Load)
+	if err != nil {
+		return nil, err
+	}
+	return Inventory(inv, opts)
+}
+
+// Inventory scans an inventory that is already built (live clusters, tests).
+func Inventory(inv *inventory.Inventory, opts Options) (*Result, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	cat := opts.Catalogue
+	if cat == nil {
+		cat = checks.Catalogue()
+	}
+	if err := checks.Validate(cat); err != nil {
+		return nil, fmt.Errorf("rule catalogue: %w", err)
+	}
+	runner, err := checks.NewRunner(cat, cfg)
+	if err != nil {
+		return nil, err
+	}
+	runner.Now = now
+	hits, runDiags := runner.Run(inv)
+
+	var baseline Baseline
+	if opts.Baseline != "" {
+		if baseline, err = ReadBaseline(opts.Baseline); err != nil {
+			return nil, err
+		}
+	}
+	clock := now()
+	nsIndex := namespaceObjects(inv)
+	out := make([]finding.Finding, 0, len(hits))
+	for _, h := range hits {
+		f := h.Finding
+		f.Severity = cfg.SeverityFor(f.Rule, f.Severity)
+		f.Owner = ownerOf(h.Object, nsIndex, cfg.OwnerKeys)
+		if f.Source != nil && f.Path != "" {
+			if line, col, ok := h.Object.FieldPosition(f.Path); ok && line > 0 {
+				f.Source.Line, f.Source.Column = line, col
+			}
+		}
+		f.Fingerprint = f.ComputeFingerprint()
+		f.Suppressed = suppression(f, h.Object, cfg, clock)
+		if f.Suppressed == nil && baseline.Has(f.Fingerprint) {
+			f.Suppressed = &finding.Suppression{Kind: finding.SuppressedByBaseline, Reason: "listed in baseline " + opts.Baseline}
+		}
+		out = append(out, f)
+	}
+	out = append(out, expiredConfigExceptions(cfg, cat, clock)...)
+	checks.SortFindings(out)
+	diags := append(append([]inventory.Diagnostic{}, inv.Diagnostics...), runDiags...)
+	// The rules as they ran: with configured severities.
+	rules := make([]*checks.Check, 0, len(runner.Checks()))
+	for _, c := range runner.Checks() {
+		cc := *c
+		cc.Severity = cfg.SeverityFor(c.ID, c.Severity)
+		rules = append(rules, &cc)
+	}
+	return &Result{Inventory: inv, Rules: rules, Findings: out, Diagnostics: diags, Baseline: opts.Baseline}, nil
+}
+
+// Active returns the findings that count: those not suppressed.
+func (r *Result) Active() []finding.Finding {
+	var out []finding.Finding
+	for _, f := range r.Findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Exceeds reports whether any unsuppressed finding is at or above sev.
+func (r *Result) Exceeds(sev finding.Severity) bool {
+	for _, f := range r.Findings {
+		if f.Suppressed == nil && f.Severity >= sev {
+			return true
+		}
+	}
+	return false
+}
+
+// InputErrors returns the diagnostics that make the run fail (exit 2).
+func (r *Result) InputErrors() []inventory.Diagnostic {
+	var out []inventory.Diagnostic
+	for _, d := range r.Diagnostics {
+		if !d.Warning {
+			out = append(out, d)
+		}
+	}
+	return out
+}
