@@ -106,8 +106,9 @@ func runScan(ctx context.Context, f *scanFlags, args []string, stdin io.Reader, 
 		cfg.PSSVersion = f.pssVersion
 	}
 	res, err := scan.Run(ctx, scan.Options{
-		Config:   cfg,
-		Baseline: f.baseline,
+		Config:     cfg,
+		Baseline:   f.baseline,
+		AllowEmpty: f.allowEmpty,
 		Load: inventory.LoadOptions{
 			Paths: paths, Stdin: stdin, DefaultNamespace: f.namespace,
 			Helm: inventory.HelmOptions{ValuesFiles: f.values, Set: f.set, SetString: f.setString,

@@ -112,10 +112,14 @@ func findingsOf(t *testing.T, c *checks.Check, file string) []finding.Finding {
 			t.Fatal(err)
 		}
 	}
-	// Disabled-by-default rules are on in their own fixtures.
-	on := true
+	// Only the rule under test runs (disabled-by-default rules included), in
+	// the whole catalogue, as a user turning rules off would have it.
+	on, off := true, false
 	if cfg.Rules == nil {
 		cfg.Rules = map[finding.RuleID]config.RuleConfig{}
+	}
+	for _, other := range checks.Catalogue() {
+		cfg.Rules[other.ID] = config.RuleConfig{Enabled: &off}
 	}
 	cfg.Rules[c.ID] = config.RuleConfig{Enabled: &on}
 	inv, err := inventory.Load(context.Background(), inventory.LoadOptions{Paths: []string{file}})
@@ -128,7 +132,7 @@ func findingsOf(t *testing.T, c *checks.Check, file string) []finding.Finding {
 	if len(inv.Objects) == 0 {
 		t.Fatal("fixture has no objects")
 	}
-	r, err := checks.NewRunner([]*checks.Check{c}, cfg)
+	r, err := checks.NewRunner(checks.Catalogue(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

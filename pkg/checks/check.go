@@ -13,6 +13,7 @@ package checks
 
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/kharden/kharden/pkg/cel"
@@ -61,11 +62,11 @@ type Check struct {
 // PSSBinding ties a rule to pod-security-admission checks.
 type PSSBinding struct {
 	Checks []policy.CheckID
-	// Locate returns the offending fields of a pod whose PSA check failed.
-	// It may return nothing when this rule is one of several sharing a PSA
-	// check (host-network, host-pid and host-ipc share hostNamespaces) and
-	// its own field is fine.
-	Locate func(t inventory.PodTemplate) []Location
+	// Locate returns the offending fields of a pod whose PSA check failed
+	// at the given policy version. It may return nothing when this rule is
+	// one of several sharing a PSA check (host-network, host-pid and
+	// host-ipc share hostNamespaces) and its own field is fine.
+	Locate func(t inventory.PodTemplate, failed policy.CheckID, version api.Version) []Location
 }
 
 // Location is where in an object a rule is violated.

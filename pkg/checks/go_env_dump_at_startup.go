@@ -109,10 +109,25 @@ func scriptDumpsEnvironment(script string) string {
 		if found != "" {
 			return false
 		}
-		if call, ok := n.(*syntax.CallExpr); ok {
+		switch v := n.(type) {
+		case *syntax.CallExpr:
 			var words []string
-			for _, w := range call.Args {
+			for _, w := range v.Args {
 				words = append(words, wordText(w))
+			}
+			found = callDumpsEnvironment(words)
+		case *syntax.DeclClause:
+			// export, declare, typeset, local, readonly
+			words := []string{v.Variant.Value}
+			for _, a := range v.Args {
+				switch {
+				case a.Naked && a.Value != nil:
+					words = append(words, wordText(a.Value))
+				case a.Naked && a.Name != nil:
+					words = append(words, a.Name.Value)
+				default:
+					words = append(words, "NAME=VALUE")
+				}
 			}
 			found = callDumpsEnvironment(words)
 		}

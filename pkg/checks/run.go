@@ -37,6 +37,8 @@ type Runner struct {
 	checks   []*Check
 	pss      *pss.Evaluator
 	pssRules []*Check
+	allPSS   []*Check // every PSS rule of the catalogue, enabled or not
+	enabled  map[*Check]bool
 	celProgs map[*Check]*cel.Program
 	params   map[string]any
 	// Now is the clock exception expiry is judged by.
@@ -47,10 +49,15 @@ type Runner struct {
 // configured version and one CEL program per guardrail.
 func NewRunner(cat []*Check, cfg *config.Config) (*Runner, error) {
 	r := &Runner{cfg: cfg, celProgs: map[*Check]*cel.Program{}, params: Params(cfg), Now: time.Now}
+	r.enabled = map[*Check]bool{}
 	for _, c := range cat {
+		if c.Engine == EnginePSS {
+			r.allPSS = append(r.allPSS, c)
+		}
 		if !cfg.RuleEnabled(c.ID, !c.Disabled) {
 			continue
 		}
+		r.enabled[c] = true
 		r.checks = append(r.checks, c)
 		switch c.Engine {
 		case EnginePSS:
@@ -205,26 +212,33 @@ func (r *Runner) runPSS(t inventory.PodTemplate, res *objectResults) {
 		res.warn("pod spec partly unreadable for Pod Security Standards: %v", err)
 	}
 	for _, v := range violations {
-		reported := false
+		located := false
 		var first *Check
-		for _, c := range r.pssRules {
+		for _, c := range r.allPSS {
 			if !c.PSS.binds(v.Check) {
 				continue
 			}
-			if first == nil {
+			enabled := r.enabled[c]
+			if first == nil && enabled {
 				first = c
 			}
-			for _, loc := range c.PSS.Locate(t) {
+			locs := c.PSS.Locate(t, v.Check, r.pss.EffectiveVersion())
+			located = located || len(locs) > 0
+			if !enabled {
+				// Turned off: its share of the failure is not reported, and
+				// not handed to a sibling rule either.
+				continue
+			}
+			for _, loc := range locs {
 				if loc.Message == "" {
 					loc.Message = pssMessage(v)
 				}
 				res.add(c, res.obj, loc)
-				reported = true
 			}
 		}
 		// The library's verdict is authoritative: if no locator pinned the
 		// field down, report at the pod spec rather than lose the failure.
-		if !reported && first != nil {
+		if !located && first != nil {
 			res.add(first, res.obj, Location{Path: t.SpecPath, Message: pssMessage(v)})
 		}
 	}

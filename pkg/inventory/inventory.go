@@ -19,6 +19,9 @@ type Diagnostic struct {
 	// Warning diagnostics do not make the run fail (a skipped binary file, an
 	// object whose fields have the wrong types but was still scanned).
 	Warning bool `json:"warning,omitempty"`
+	// NoObjects marks the "no Kubernetes objects found" diagnostic, which
+	// callers may waive (scan --allow-empty).
+	NoObjects bool `json:"-"`
 }
 
 func (d Diagnostic) String() string {

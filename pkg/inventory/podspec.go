@@ -53,13 +53,10 @@ func IsWorkloadKind(gk schema.GroupKind) bool {
 	return ok || gk == KindPod
 }
 
-// WorkloadKinds lists the kinds that carry a pod spec.
+// WorkloadKinds lists the kinds that carry a pod spec, in a fixed order.
 func WorkloadKinds() []schema.GroupKind {
-	out := []schema.GroupKind{KindPod}
-	for gk := range templatePaths {
-		out = append(out, gk)
-	}
-	return out
+	return []schema.GroupKind{KindPod, KindDeployment, KindStatefulSet, KindDaemonSet, KindReplicaSet,
+		KindReplicationController, KindJob, KindCronJob, KindPodTemplate}
 }
 
 // PodTemplateOf extracts the pod an object runs. ok is false for objects that

@@ -25,6 +25,8 @@ type Options struct {
 	Now func() time.Time
 	// Catalogue overrides the rule set (tests); nil means checks.Catalogue().
 	Catalogue []*checks.Check
+	// AllowEmpty turns "no Kubernetes objects found" into a warning.
+	AllowEmpty bool
 }
 
 // Result is everything a renderer or a gate needs.
@@ -98,6 +100,13 @@ func Inventory(inv *inventory.Inventory, opts Options) (*Result, error) {
 	out = append(out, expiredConfigExceptions(cfg, cat, clock)...)
 	checks.SortFindings(out)
 	diags := append(append([]inventory.Diagnostic{}, inv.Diagnostics...), runDiags...)
+	if opts.AllowEmpty {
+		for i := range diags {
+			if diags[i].NoObjects {
+				diags[i].Warning = true
+			}
+		}
+	}
 	// The rules as they ran: with configured severities.
 	rules := make([]*checks.Check, 0, len(runner.Checks()))
 	for _, c := range runner.Checks() {

@@ -23,9 +23,9 @@ func TestEveryRuleFitsTheJSONSchema(t *testing.T) {
 	var fs []finding.Finding
 	for _, c := range cat {
 		f := finding.Finding{Rule: c.ID, Category: c.Category, Severity: c.Severity, Level: c.Level,
-			Object:  finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: "p"},
-			Source:  &finding.Source{File: "a.yaml", Line: 3, Column: 5},
-			Path:    "spec", Message: c.Summary, Remediation: c.Remediation, References: c.References}
+			Object: finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: "p"},
+			Source: &finding.Source{File: "a.yaml", Line: 3, Column: 5},
+			Path:   "spec", Message: c.Summary, Remediation: c.Remediation, References: c.References}
 		f.Fingerprint = f.ComputeFingerprint()
 		fs = append(fs, f)
 	}
