@@ -137,6 +137,15 @@ func runScan(ctx context.Context, f *scanFlags, args []string, stdin io.Reader, 
 			return usageError("%v", err)
 		}
 	}
+	if format != report.FormatTable {
+		// Machine formats carry warnings inside; a person reading the CI log
+		// sees them here too (the table already shows them).
+		for _, d := range res.Diagnostics {
+			if d.Warning {
+				fmt.Fprintln(stderr, "Warning:", d)
+			}
+		}
+	}
 	if errs := res.InputErrors(); len(errs) > 0 {
 		// Findings were printed; the input errors are repeated on stderr so
 		// they are not lost in a machine-readable report.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"strings"
 )
 
@@ -112,7 +113,8 @@ func (f *Finding) ComputeFingerprint() string {
 	h := sha256.New()
 	file := ""
 	if f.Source != nil {
-		file = f.Source.File
+		// "./deploy/app.yaml" and "deploy/app.yaml" are the same file.
+		file = path.Clean(strings.ReplaceAll(f.Source.File, `\`, "/"))
 	}
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s",
 		f.Rule, f.Object.Group(), f.Object.Kind, f.Object.Namespace, f.Object.Name,
