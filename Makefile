@@ -14,6 +14,7 @@ all: build
 
 build:
 	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kharden
+	ln -sf kharden bin/kubectl-harden
 
 # The main job on the bundled examples (exit 0: no --fail-on).
 demo: build

@@ -159,3 +159,13 @@ func TestBaselineOnlyNewFindingsFail(t *testing.T) {
 		t.Error("no finding on the new object")
 	}
 }
+
+func TestKubectlPluginName(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main([]string{"/usr/local/bin/kubectl-harden", "--help"}, strings.NewReader(""), &out, &errb); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out.String(), "kubectl harden [command]") {
+		t.Errorf("plugin help does not speak of kubectl harden:\n%s", out.String())
+	}
+}

@@ -44,7 +44,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	if len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), "kubectl-") {
 		// Run as a kubectl plugin: help text speaks of `kubectl harden`.
-		root.Use = "kubectl harden"
+		root.Use = "kubectl-harden"
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl harden"}
 	}
 	root.SetArgs(args[1:])
 	root.SetIn(stdin)
