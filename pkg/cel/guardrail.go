@@ -146,17 +146,33 @@ func Compile(g *Guardrail) (*Program, error) {
 }
 
 func compileOne(env *celgo.Env, scope Scope, what, expr string, want *celgo.Type) (celgo.Program, bool, error) {
+	if ast := precompiled(expr); ast != nil {
+		if prg, used, err := planChecked(scope, what, ast, want); err == nil {
+			return prg, used, nil
+		}
+		// Fall through: compiling from source reports the real error.
+	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
 		return nil, false, fmt.Errorf("%s does not compile:\n%s", what, iss.Err())
 	}
+	return planChecked(scope, what, ast, want)
+}
+
+// planChecked verifies a checked expression's scope and result type and
+// plans it in the program environment.
+func planChecked(scope Scope, what string, ast *celgo.Ast, want *celgo.Type) (celgo.Program, bool, error) {
 	if err := checkScope(scope, what, ast); err != nil {
 		return nil, false, err
 	}
 	if !ast.OutputType().IsExactType(want) && !(want.Kind() == types.ListKind && ast.OutputType().IsExactType(celgo.ListType(celgo.StringType))) {
 		return nil, false, fmt.Errorf("%s must evaluate to %s, not %s", what, want, ast.OutputType())
 	}
-	prg, err := env.Program(ast)
+	penv, err := programEnv()
+	if err != nil {
+		return nil, false, err
+	}
+	prg, err := penv.Program(ast, programOptions...)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
@@ -185,7 +201,9 @@ type Input struct {
 	pod        inventory.PodTemplate
 	isPod      bool
 	podMeta    map[string]any
-	containers map[inventory.ContainerSet][]inventory.Container
+	setsDone   [3]bool
+	containers [3][]inventory.Container // indexed by setIndex
+	act        activation               // reused by every evaluation on the object
 }
 
 // NewInput prepares the activation for one object. It is not safe for
@@ -194,28 +212,49 @@ func NewInput(o *inventory.Object, params map[string]any) *Input {
 	return &Input{obj: o, params: params}
 }
 
+// NewInputWithTemplate is NewInput for a caller that has already computed
+// the object's pod template (o.PodTemplateOf()), which is then not computed
+// again.
+func NewInputWithTemplate(o *inventory.Object, t inventory.PodTemplate, isPod bool, params map[string]any) *Input {
+	in := &Input{obj: o, params: params}
+	in.setTemplate(t, isPod)
+	return in
+}
+
+func (in *Input) setTemplate(t inventory.PodTemplate, isPod bool) {
+	in.podDone = true
+	in.pod, in.isPod = t, isPod
+	in.podMeta = t.Meta
+	if in.podMeta == nil {
+		in.podMeta = map[string]any{}
+	}
+}
+
 func (in *Input) template() (inventory.PodTemplate, bool) {
 	if !in.podDone {
-		in.podDone = true
-		in.pod, in.isPod = in.obj.PodTemplateOf()
-		in.podMeta = in.pod.Meta
-		if in.podMeta == nil {
-			in.podMeta = map[string]any{}
-		}
+		in.setTemplate(in.obj.PodTemplateOf())
 	}
 	return in.pod, in.isPod
 }
 
+func setIndex(set inventory.ContainerSet) int {
+	switch set {
+	case inventory.Containers:
+		return 0
+	case inventory.InitContainers:
+		return 1
+	default:
+		return 2
+	}
+}
+
 func (in *Input) containersOf(set inventory.ContainerSet) []inventory.Container {
-	if in.containers == nil {
-		in.containers = map[inventory.ContainerSet][]inventory.Container{}
+	i := setIndex(set)
+	if !in.setsDone[i] {
+		in.setsDone[i] = true
+		in.containers[i] = in.pod.Containers(set)
 	}
-	cs, ok := in.containers[set]
-	if !ok {
-		cs = in.pod.Containers(set)
-		in.containers[set] = cs
-	}
-	return cs
+	return in.containers[i]
 }
 
 // activation resolves the guardrail variables without building a map per
@@ -255,7 +294,8 @@ func (p *Program) Evaluate(in *Input) (vs []Violation, err error) {
 			err = fmt.Errorf("guardrail evaluation panicked: %v", r)
 		}
 	}()
-	act := &activation{object: in.obj.Content, params: in.params}
+	act := &in.act
+	*act = activation{object: in.obj.Content, params: in.params}
 	switch p.g.Scope {
 	case ScopeObject:
 		return p.evalAt(act, "", "", vs)
@@ -310,7 +350,7 @@ func (p *Program) evalAt(act *activation, base, container string, vs []Violation
 		}
 	}
 	if len(rel) == 0 {
-		rel = []string{p.g.FieldPath}
+		return append(vs, Violation{Path: joinPath(p.g.Scope, base, p.g.FieldPath), Container: container, Message: msg}), nil
 	}
 	for _, r := range rel {
 		vs = append(vs, Violation{Path: joinPath(p.g.Scope, base, r), Container: container, Message: msg})

@@ -186,7 +186,7 @@ func (r *Runner) runObject(inv *inventory.Inventory, res *objectResults, now tim
 		switch c.Engine {
 		case EngineCEL:
 			if input == nil {
-				input = cel.NewInput(o, r.params)
+				input = cel.NewInputWithTemplate(o, tmpl, isPod, r.params)
 			}
 			vs, err := r.celProgs[c].Evaluate(input)
 			if err != nil {
