@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,6 +114,7 @@ func (r *Runner) Run(inv *inventory.Inventory) ([]Hit, []inventory.Diagnostic) {
 			for i := range next {
 				results[i].obj = inv.Objects[i]
 				r.runObject(inv, &results[i], now)
+				results[i].findings = dedupe(results[i].findings)
 			}
 		}()
 	}
@@ -122,10 +124,14 @@ func (r *Runner) Run(inv *inventory.Inventory) ([]Hit, []inventory.Diagnostic) {
 	close(next)
 	wg.Wait()
 
-	var hits []Hit
+	n := 0
+	for i := range results {
+		n += len(results[i].findings)
+	}
+	hits := make([]Hit, 0, n)
 	var diags []inventory.Diagnostic
 	for i := range results {
-		for _, f := range dedupe(results[i].findings) {
+		for _, f := range results[i].findings {
 			hits = append(hits, Hit{Finding: f, Object: results[i].obj})
 		}
 		diags = append(diags, results[i].diags...)
@@ -262,24 +268,20 @@ func (b *PSSBinding) binds(id policy.CheckID) bool {
 
 // dedupe drops repeated findings of one rule on one field of one object (two
 // PSA checks can report the same field under one rule, e.g. capabilities at
-// both levels).
+// both levels). An object has few findings: a quadratic scan beats a map.
 func dedupe(fs []finding.Finding) []finding.Finding {
-	if len(fs) < 2 {
-		return fs
-	}
-	type key struct {
-		rule         finding.RuleID
-		path, contnr string
-	}
-	seen := map[key]bool{}
 	out := fs[:0]
 	for _, f := range fs {
-		k := key{f.Rule, f.Path, f.Container}
-		if seen[k] {
-			continue
+		dup := false
+		for j := range out {
+			if out[j].Rule == f.Rule && out[j].Path == f.Path && out[j].Container == f.Container {
+				dup = true
+				break
+			}
 		}
-		seen[k] = true
-		out = append(out, f)
+		if !dup {
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -287,7 +289,7 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 // SortFindings orders findings by file, line, object, rule and path.
 func SortFindings(fs []finding.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+		a, b := &fs[i], &fs[j]
 		af, bf := "", ""
 		al, bl := 0, 0
 		if a.Source != nil {
@@ -302,12 +304,20 @@ func SortFindings(fs []finding.Finding) {
 		if al != bl {
 			return al < bl
 		}
-		if a.Object.String() != b.Object.String() {
-			return a.Object.String() < b.Object.String()
+		if c := compareRefs(a.Object, b.Object); c != 0 {
+			return c < 0
 		}
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
 		return a.Path < b.Path
 	})
+}
+
+// compareRefs orders references as their kind/namespace/name strings would.
+func compareRefs(a, b finding.ObjectRef) int {
+	if c := strings.Compare(a.String(), b.String()); a.Kind != b.Kind || a.Namespace != b.Namespace || a.Name != b.Name {
+		return c
+	}
+	return 0
 }

@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,11 +13,23 @@ import (
 // <repo root>/../shared/corpus. Missing: a failure in CI, a skip elsewhere.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
+	dir, err := findCorpus()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatal(err)
+		}
+		tb.Skip(err)
+	}
+	return dir
+}
+
+// findCorpus locates the corpus as corpusDir does, without a testing.TB.
+func findCorpus() (string, error) {
 	dir := os.Getenv("KHARDEN_CORPUS")
 	if dir == "" {
 		root, err := filepath.Abs(".")
 		if err != nil {
-			tb.Fatal(err)
+			return "", err
 		}
 		for {
 			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
@@ -23,19 +37,16 @@ func corpusDir(tb testing.TB) string {
 			}
 			parent := filepath.Dir(root)
 			if parent == root {
-				tb.Fatal("go.mod not found")
+				return "", errors.New("go.mod not found")
 			}
 			root = parent
 		}
 		dir = filepath.Join(root, "..", "shared", "corpus")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "real")); err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("corpus not found at %s (set KHARDEN_CORPUS)", dir)
-		}
-		tb.Skipf("corpus not found at %s (set KHARDEN_CORPUS)", dir)
+		return "", fmt.Errorf("corpus not found at %s (set KHARDEN_CORPUS)", dir)
 	}
-	return dir
+	return dir, nil
 }
 
 // corpusObjects is the count of SOURCES.md: every non-empty document, List

@@ -13,6 +13,9 @@ import (
 	"github.com/kharden/kharden/pkg/finding"
 )
 
+// disableFastPath makes every document take the yaml.v3 path (tests).
+var disableFastPath bool
+
 // DefaultMaxDocumentBytes bounds one YAML/JSON document when
 // LoadOptions.MaxDocumentBytes is 0.
 const DefaultMaxDocumentBytes = 8 << 20
@@ -55,6 +58,8 @@ type docParser struct {
 
 	objs  []*Object
 	diags []Diagnostic
+	// elided lists the top-level fields left out of the current document.
+	elided []string
 }
 
 func (p *docParser) diag(line int, warning bool, format string, args ...any) {
@@ -90,6 +95,16 @@ func (p *docParser) chunk(c chunk) {
 	}
 	if isBlank(c.data) {
 		return
+	}
+	p.elided = nil
+	if d, ok := elideCRDSpec(c.data); ok {
+		c.data, p.elided = d, []string{topLevelSpec}
+	}
+	if !disableFastPath {
+		if m, entries, ok := fastParseDocument(c.data, true); ok {
+			p.fastDocument(c, m, entries)
+			return
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	for index := 0; ; index++ {
@@ -170,32 +185,72 @@ func (p *docParser) document(c chunk, index int, doc *yaml.Node) {
 		p.diag(conv.line(root), true, msgNotObject)
 		return
 	}
+	var src *docSource
+	if p.lines {
+		// The chunk is copied so that the file's bytes are not kept for
+		// the lifetime of the inventory.
+		src = &docSource{data: bytes.Clone(c.data), lineOff: c.line - 1, docIndex: index}
+	}
+	var itemNodes []*yaml.Node
+	if _, isList := m["items"].([]any); isList {
+		itemNodes = listItemNodes(root)
+	}
+	p.emit(m, firstKeyLine(root)+conv.lineOff, conv.line(root), func(i int) (int, bool) {
+		if i < len(itemNodes) {
+			return firstKeyLine(itemNodes[i]) + conv.lineOff, true
+		}
+		return 0, false
+	}, src)
+}
+
+// fastDocument turns a document read by the fast path into objects; its
+// position index is already built.
+func (p *docParser) fastDocument(c chunk, m map[string]any, entries []posEntry) {
+	lineOff := c.line - 1
+	var src *docSource
+	if p.lines {
+		src = &docSource{entries: entries, lineOff: lineOff}
+		src.once.Do(func() {}) // nothing left to parse
+	}
+	var items []posEntry
+	if _, isList := m["items"].([]any); isList {
+		root := entries[0]
+		for _, e := range entries[root.first : root.first+root.count] {
+			if !e.item && e.key == "items" {
+				items = entries[e.first : e.first+e.count]
+			}
+		}
+	}
+	rootLine := int(entries[0].line) + lineOff
+	p.emit(m, rootLine, rootLine, func(i int) (int, bool) {
+		if i < len(items) {
+			return int(items[i].line) + lineOff, true
+		}
+		return 0, false
+	}, src)
+}
+
+// emit adds the objects of one document: the document itself, or the items
+// of a List. line is the document's first key, nodeLine the root node's
+// line, itemLine the first key of a List item.
+func (p *docParser) emit(m map[string]any, line, nodeLine int, itemLine func(int) (int, bool), src *docSource) {
 	kind, _ := m["kind"].(string)
 	if items, isList := m["items"].([]any); isList && strings.HasSuffix(kind, "List") {
-		var src *docSource
-		if p.lines {
-			src = &docSource{data: c.data, lineOff: c.line - 1, docIndex: index}
-		}
-		itemNodes := listItemNodes(root)
 		for i, it := range items {
-			line := conv.line(root)
-			if i < len(itemNodes) {
-				line = firstKeyLine(itemNodes[i]) + conv.lineOff
+			l, ok := itemLine(i)
+			if !ok {
+				l = nodeLine
 			}
 			im, ok := it.(map[string]any)
 			if !ok {
-				p.diag(line, true, "item %d of the %s is %s", i, "list", msgNotObject)
+				p.diag(l, true, "item %d of the %s is %s", i, "list", msgNotObject)
 				continue
 			}
-			p.add(im, line, src, Join("items", i))
+			p.add(im, l, src, Join("items", i))
 		}
 		return
 	}
-	var src *docSource
-	if p.lines {
-		src = &docSource{data: c.data, lineOff: c.line - 1, docIndex: index}
-	}
-	p.add(m, firstKeyLine(root)+conv.lineOff, src, "")
+	p.add(m, line, src, "")
 }
 
 func safeConvert(c *converter, n *yaml.Node) (v any, err error) {
@@ -217,6 +272,7 @@ func (p *docParser) add(m map[string]any, line int, src *docSource, prefix strin
 		p.diag(line, true, "%s", notObjectMessage(err))
 		return
 	}
+	o.Elided = p.elided
 	if src != nil {
 		o.SetLineResolver(&objectLines{doc: src, prefix: prefix, line: line})
 	}

@@ -7,13 +7,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// docSource keeps what is needed to parse one document again when a field
-// position is asked for: the text of its chunk and where it starts. Nothing
-// is parsed at load time; the first request builds a compact position
-// index (keys, lines, columns; no values, no yaml.Node tree) shared by every
-// object of the document (List items) and safe for concurrent use.
+// docSource holds the compact position index of one document (keys, lines,
+// columns; no values, no yaml.Node tree), shared by every object of the
+// document (List items) and safe for concurrent use. The fast path
+// (fastyaml.go) builds the index while reading the document. For a document
+// read by yaml.v3 it keeps the text of its chunk instead, and the first
+// request parses it again to build the index.
 type docSource struct {
-	data     []byte // the chunk's bytes (a slice of the file's)
+	data     []byte // the chunk's bytes (a copy), until the index is built
 	lineOff  int    // file line = chunk line + lineOff
 	docIndex int    // document number within the chunk (normally 0)
 

@@ -33,6 +33,9 @@ type Object struct {
 	// when the object did not come from a file with meaningful lines (a Helm
 	// template, a Kustomize build, the cluster).
 	Source finding.Source
+	// Elided names top-level fields left out of Content when the object was
+	// read (the spec of a CustomResourceDefinition: schemas nobody checks).
+	Elided []string
 	// lines resolves field paths to lines lazily; nil when unknown.
 	lines LineResolver
 }

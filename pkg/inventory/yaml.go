@@ -216,31 +216,37 @@ func (c *converter) key(k *yaml.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return keyString(v, n.Value), nil
+}
+
+// keyString is the string form of a scalar key whose converted value is v
+// and whose text is text (see converter.key). The fast path shares it.
+func keyString(v any, text string) string {
 	switch x := v.(type) {
 	case string:
-		return x, nil
+		return x
 	case nil:
-		return "null", nil
+		return "null"
 	case bool:
-		return strconv.FormatBool(x), nil
+		return strconv.FormatBool(x)
 	}
 	// Numbers: format from the YAML value, before the JSON round trip.
-	switch r := resolvePlain(n.Value).(type) {
+	switch r := resolvePlain(text).(type) {
 	case int64:
-		return strconv.FormatInt(r, 10), nil
+		return strconv.FormatInt(r, 10)
 	case uint64:
-		return strconv.FormatUint(r, 10), nil
+		return strconv.FormatUint(r, 10)
 	case float64:
-		return formatFloatKey(r), nil
+		return formatFloatKey(r)
 	}
 	// An explicitly tagged number (!!float 1): format what we decoded.
 	switch x := v.(type) {
 	case int64:
-		return strconv.FormatInt(x, 10), nil
+		return strconv.FormatInt(x, 10)
 	case float64:
-		return formatFloatKey(x), nil
+		return formatFloatKey(x)
 	}
-	return fmt.Sprint(v), nil
+	return fmt.Sprint(v)
 }
 
 func formatFloatKey(f float64) string {

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"io"
 
 	"github.com/kharden/kharden/pkg/finding"
@@ -63,14 +66,43 @@ func renderJSON(w io.Writer, v *view) error {
 		Baseline:      v.Baseline,
 		Summary:       v.summary,
 		Rules:         make([]jsonRule, 0, len(v.rules)),
-		Findings:      v.findings,
 		Diagnostics:   append([]inventory.Diagnostic{}, v.diags...),
 	}
 	for _, r := range v.rules {
 		out.Rules = append(out.Rules, jsonRule{ID: r.ID, Category: r.Category, Severity: r.Severity,
 			Level: r.Level, Summary: r.Summary, Engine: r.Engine})
 	}
-	enc := json.NewEncoder(w)
+	// Findings are streamed one by one into their place (a large scan has
+	// thousands): the rest of the report is encoded around an empty list.
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	const empty = `"findings": null`
+	at := bytes.Index(head.Bytes(), []byte(empty))
+	if at < 0 {
+		return errors.New("report: JSON skeleton without its findings")
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(head.Bytes()[:at])
+	bw.WriteString(`"findings": [`)
+	for i := range v.findings {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		b, err := json.MarshalIndent(&v.findings[i], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(v.findings) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	bw.Write(head.Bytes()[at+len(empty):])
+	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -76,11 +77,11 @@ func renderSARIF(w io.Writer, v *view) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule(r))
 	}
 
-	for i := range v.findings {
-		f := &v.findings[i]
-		run.AddResult(sarifResult(f, index[f.Rule]))
+	// Results are streamed one by one below (a large scan has thousands);
+	// the skeleton holds a placeholder where they go.
+	if len(v.findings) > 0 {
+		run.Results = []*sarif.Result{{RuleID: &sarifResultsPlaceholder}}
 	}
-
 	inv := sarif.NewInvocation().WithExecutionSuccessful(v.summary.Errors == 0)
 	for _, d := range v.diags {
 		n := sarif.NewNotification().WithMessage(sarif.NewTextMessage(termSafe(d.Message)))
@@ -102,21 +103,61 @@ func renderSARIF(w io.Writer, v *view) error {
 	rep := sarif.NewReport()
 	rep.Schema = sarifSchemaURI
 	rep.AddRun(run)
-	var raw bytes.Buffer
-	if err := rep.Write(&raw); err != nil {
+	var skeleton bytes.Buffer
+	if err := writeCompactSARIF(&skeleton, rep, "", "  "); err != nil {
+		return err
+	}
+	if len(v.findings) == 0 {
+		_, err := w.Write(skeleton.Bytes())
+		return err
+	}
+	// The placeholder result compacts to {"ruleId": "<token>"} on its own
+	// lines; everything before and after it is the skeleton.
+	token := []byte(`"ruleId": "` + sarifResultsPlaceholder + `"`)
+	at := bytes.Index(skeleton.Bytes(), token)
+	if at < 0 {
+		return fmt.Errorf("report: SARIF skeleton without its results placeholder")
+	}
+	open := bytes.LastIndexByte(skeleton.Bytes()[:at], '{')
+	closing := at + bytes.IndexByte(skeleton.Bytes()[at:], '}') + 1
+	indent := string(skeleton.Bytes()[bytes.LastIndexByte(skeleton.Bytes()[:open], '\n')+1 : open])
+	bw := bufio.NewWriter(w)
+	bw.Write(skeleton.Bytes()[:open])
+	for i := range v.findings {
+		if i > 0 {
+			bw.WriteString(",\n" + indent)
+		}
+		f := &v.findings[i]
+		var one bytes.Buffer
+		if err := writeCompactSARIF(&one, sarifResult(f, index[f.Rule]), indent, "  "); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(one.Bytes(), []byte("\n")))
+	}
+	bw.Write(skeleton.Bytes()[closing:])
+	return bw.Flush()
+}
+
+// sarifResultsPlaceholder marks where streamed results go in the skeleton.
+var sarifResultsPlaceholder = "kharden-sarif-results-placeholder"
+
+// writeCompactSARIF writes a go-sarif value as indented JSON without the
+// properties that only repeat the standard's defaults: go-sarif writes every
+// optional array and every -1 "unset" index; dropping them keeps a result to
+// a few lines, which matters for upload limits and for review.
+func writeCompactSARIF(w io.Writer, v any, prefix, indent string) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
 		return fmt.Errorf("report: writing SARIF: %w", err)
 	}
-	// go-sarif writes every optional array and every -1 "unset" index;
-	// dropping the values that equal the standard's defaults keeps a result
-	// to a few lines, which matters for upload limits and for review.
-	dec := json.NewDecoder(&raw)
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
 		return fmt.Errorf("report: re-reading SARIF: %w", err)
 	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, indent)
 	return enc.Encode(compactSARIF(doc))
 }
 

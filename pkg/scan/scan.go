@@ -6,6 +6,8 @@ package scan
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/kharden/kharden/pkg/checks"
@@ -80,23 +82,37 @@ func Inventory(inv *inventory.Inventory, opts Options) (*Result, error) {
 	}
 	clock := now()
 	nsIndex := namespaceObjects(inv)
-	out := make([]finding.Finding, 0, len(hits))
-	for _, h := range hits {
-		f := h.Finding
-		f.Severity = cfg.SeverityFor(f.Rule, f.Severity)
-		f.Owner = ownerOf(h.Object, nsIndex, cfg.OwnerKeys)
-		if f.Source != nil && f.Path != "" {
-			if line, col, ok := h.Object.FieldPosition(f.Path); ok && line > 0 {
-				f.Source.Line, f.Source.Column = line, col
+	out := make([]finding.Finding, len(hits))
+	parallelRanges(len(hits), func(lo, hi int) {
+		// Hits come grouped by object: owner and exception are read once
+		// per object (a range may start inside an object's run; that only
+		// reads them once more).
+		var last *inventory.Object
+		var owner string
+		var exception *checks.AnnotationException
+		for i := lo; i < hi; i++ {
+			h := &hits[i]
+			f := h.Finding
+			if h.Object != last {
+				last = h.Object
+				owner = ownerOf(h.Object, nsIndex, cfg.OwnerKeys)
+				exception = checks.ReadAnnotationException(h.Object, clock)
 			}
+			f.Severity = cfg.SeverityFor(f.Rule, f.Severity)
+			f.Owner = owner
+			if f.Source != nil && f.Path != "" {
+				if line, col, ok := h.Object.FieldPosition(f.Path); ok && line > 0 {
+					f.Source.Line, f.Source.Column = line, col
+				}
+			}
+			f.Fingerprint = f.ComputeFingerprint()
+			f.Suppressed = suppression(f, exception, cfg, clock)
+			if f.Suppressed == nil && baseline.Has(f.Fingerprint) {
+				f.Suppressed = &finding.Suppression{Kind: finding.SuppressedByBaseline, Reason: "listed in baseline " + opts.Baseline}
+			}
+			out[i] = f
 		}
-		f.Fingerprint = f.ComputeFingerprint()
-		f.Suppressed = suppression(f, h.Object, cfg, clock)
-		if f.Suppressed == nil && baseline.Has(f.Fingerprint) {
-			f.Suppressed = &finding.Suppression{Kind: finding.SuppressedByBaseline, Reason: "listed in baseline " + opts.Baseline}
-		}
-		out = append(out, f)
-	}
+	})
 	out = append(out, expiredConfigExceptions(cfg, cat, clock)...)
 	checks.SortFindings(out)
 	diags := append(append([]inventory.Diagnostic{}, inv.Diagnostics...), runDiags...)
@@ -147,4 +163,25 @@ func (r *Result) InputErrors() []inventory.Diagnostic {
 		}
 	}
 	return out
+}
+
+// parallelRanges splits [0, n) into one contiguous range per CPU and runs
+// fn on each concurrently.
+func parallelRanges(n int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 256 || workers == 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += step {
+		hi := min(lo+step, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
 }

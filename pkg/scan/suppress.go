@@ -13,23 +13,24 @@ import (
 )
 
 // suppression decides whether an exception silences a finding: first the
-// object's own kharden.dev/ignore annotations, then .kharden.yaml
-// exceptions. Findings about exceptions themselves are never silenced.
-func suppression(f finding.Finding, o *inventory.Object, cfg *config.Config, now time.Time) *finding.Suppression {
+// object's own kharden.dev/ignore annotations (e, nil when it has none), then
+// .kharden.yaml exceptions. Findings about exceptions themselves are never
+// silenced.
+func suppression(f finding.Finding, e *checks.AnnotationException, cfg *config.Config, now time.Time) *finding.Suppression {
 	if f.Rule == "exception-expired" || f.Rule == "exception-incomplete" {
 		return nil
 	}
-	if e := checks.ReadAnnotationException(o, now); e != nil && e.Problem == "" && e.Covers(f.Rule) {
+	if e != nil && e.Problem == "" && e.Covers(f.Rule) {
 		return &finding.Suppression{Kind: finding.SuppressedByAnnotation, Reason: e.Reason, Owner: e.Owner, Expires: e.Until}
 	}
-	for _, e := range cfg.Exceptions {
-		if !coversRule(e, f.Rule) || !inScope(e.Scope, f) {
+	for _, x := range cfg.Exceptions {
+		if !coversRule(x, f.Rule) || !inScope(x.Scope, f) {
 			continue
 		}
-		if expired, err := config.Expired(e.Expires, now); err != nil || expired {
+		if expired, err := config.Expired(x.Expires, now); err != nil || expired {
 			continue
 		}
-		return &finding.Suppression{Kind: finding.SuppressedByConfig, Reason: e.Reason, Owner: e.Owner, Expires: e.Expires}
+		return &finding.Suppression{Kind: finding.SuppressedByConfig, Reason: x.Reason, Owner: x.Owner, Expires: x.Expires}
 	}
 	return nil
 }
