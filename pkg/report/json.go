@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/kharden/kharden/pkg/finding"
 	"github.com/kharden/kharden/pkg/inventory"
@@ -85,24 +87,47 @@ func renderJSON(w io.Writer, v *view) error {
 	if at < 0 {
 		return errors.New("report: JSON skeleton without its findings")
 	}
+	// One finding per line: readable, diff-friendly, and marshalled in
+	// parallel (indenting thousands of findings dominated the run).
+	lines, err := marshalEach(v.findings)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	bw.Write(head.Bytes()[:at])
 	bw.WriteString(`"findings": [`)
-	for i := range v.findings {
+	for i, b := range lines {
 		if i > 0 {
 			bw.WriteByte(',')
-		}
-		b, err := json.MarshalIndent(&v.findings[i], "    ", "  ")
-		if err != nil {
-			return err
 		}
 		bw.WriteString("\n    ")
 		bw.Write(b)
 	}
-	if len(v.findings) > 0 {
+	if len(lines) > 0 {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteByte(']')
 	bw.Write(head.Bytes()[at+len(empty):])
 	return bw.Flush()
+}
+
+// marshalEach encodes every finding compactly, on all CPUs, keeping order.
+func marshalEach(fs []finding.Finding) ([][]byte, error) {
+	out := make([][]byte, len(fs))
+	errs := make([]error, len(fs))
+	workers := runtime.GOMAXPROCS(0)
+	step := (len(fs) + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(fs); lo += step {
+		hi := min(lo+step, len(fs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i], errs[i] = json.Marshal(&fs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
