@@ -8,7 +8,7 @@ BIN      := bin/kharden
 KHARDEN_CORPUS ?= $(abspath ../shared/corpus)
 export KHARDEN_CORPUS
 
-.PHONY: all build demo test vet docs docs-check bench fuzz clean
+.PHONY: all build demo test vet docs docs-check bench fuzz clean cluster-binaries
 
 all: build
 
@@ -23,10 +23,16 @@ demo: build
 vet:
 	$(GO) vet -tags $(TAGS) ./...
 
+# kube-apiserver, kube-controller-manager and etcd built from the Go module
+# proxy into a cache keyed by version (minutes once, a no-op after).
+cluster-binaries:
+	@bash hack/cluster-binaries.sh >/dev/null
+
 # Every test, including the rule fixtures, goldens, PSS conformance fixtures,
-# the corpus robustness test and short runs of every fuzz target's corpus.
-test: vet docs-check
-	$(GO) test -tags $(TAGS) -count=1 ./...
+# the corpus robustness test, short runs of every fuzz target's corpus, and
+# the integration tests against a real API server.
+test: vet docs-check cluster-binaries
+	KUBEBUILDER_ASSETS="$$(bash hack/cluster-binaries.sh)" $(GO) test -tags $(TAGS) -count=1 ./...
 
 docs:
 	$(GO) run -tags $(TAGS) ./hack/gendocs
