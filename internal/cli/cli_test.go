@@ -17,6 +17,11 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 }
 
 func TestExitCodes(t *testing.T) {
+	// No kubeconfig: "scan" without paths must not turn into a cluster scan
+	// of whatever the machine is configured for.
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing"))
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	tests := []struct {
 		name string
 		args []string

@@ -37,22 +37,33 @@ type scanFlags struct {
 	writeBaseline  string
 	allowEmpty     bool
 	noColor        bool
+	clusterFlags
 }
 
 func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH...]",
-		Short: "Scan manifests, Helm charts and Kustomize directories",
+		Short: "Scan manifests, Helm charts, Kustomize directories and live clusters",
 		Long: "Scan files and directories (recursively: .yaml, .yml, .json), stdin (-), Helm charts (directories\n" +
 			"with Chart.yaml, or packaged .tgz) and Kustomize directories, and report findings.\n\n" +
+			"With --cluster (the default when no path is given and a kubeconfig is present: $KUBECONFIG,\n" +
+			"~/.kube/config, or in a pod) the live cluster is scanned instead, with the same rules: every\n" +
+			"resource the credentials may list (Secrets as metadata only, never their values), in every\n" +
+			"namespace unless -n restricts it to one. Resources the credentials may not list are noted as\n" +
+			"not visible. -n means the namespace to scan with --cluster, and the namespace for objects\n" +
+			"without one (and for Helm releases) when scanning files.\n\n" +
 			"Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on;\n" +
-			"2 usage or input errors (a file that does not parse, no objects found).",
+			"2 usage or input errors (a file that does not parse, no objects found, a cluster that cannot\n" +
+			"be reached, a partial cluster result).",
 		Example: "  kharden scan examples/\n" +
 			"  kharden scan -f deploy/ -o sarif --fail-on high > kharden.sarif\n" +
 			"  helm template my-chart | kharden scan -\n" +
-			"  kharden scan charts/app --values prod.yaml --set image.tag=1.2.3 -n prod",
+			"  kharden scan charts/app --values prod.yaml --set image.tag=1.2.3 -n prod\n" +
+			"  kharden scan --cluster --context prod -o sarif\n" +
+			"  kharden scan --cluster -n payments --request-timeout 10s",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.cluster = f.cluster || (len(args) == 0 && len(f.files) == 0 && (f.clusterFlags.explicit(cmd.Flags()) || kubeconfigPresent()))
 			return runScan(cmd.Context(), f, args, stdin, stdout, stderr)
 		},
 	}
@@ -65,7 +76,7 @@ func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringArrayVar(&f.values, "values", nil, "Helm values file (repeatable)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value (repeatable)")
 	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value (repeatable)")
-	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace for objects without one, and for Helm releases")
+	fl.StringVarP(&f.namespace, "namespace", "n", "", "files: namespace for objects without one, and for Helm releases; --cluster: the only namespace scanned")
 	fl.StringVar(&f.releaseName, "release-name", "", "Helm release name (default release-name)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version Helm charts are rendered for")
 	fl.StringArrayVar(&f.apiVersions, "api-versions", nil, "API versions available to Helm charts (repeatable)")
@@ -75,6 +86,7 @@ func newScanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.writeBaseline, "write-baseline", "", "write every current finding to this baseline file")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "do not fail when no Kubernetes object is found")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the table")
+	f.clusterFlags.addFlags(fl)
 	return cmd
 }
 
@@ -83,8 +95,11 @@ func runScan(ctx context.Context, f *scanFlags, args []string, stdin io.Reader, 
 		ctx = context.Background()
 	}
 	paths := append(append([]string{}, args...), f.files...)
-	if len(paths) == 0 {
-		return usageError("no input: give files or directories to scan (or - for stdin)")
+	if f.cluster && len(paths) > 0 {
+		return usageError("--cluster scans the live cluster: give no paths with it")
+	}
+	if len(paths) == 0 && !f.cluster {
+		return usageError("no input: give files or directories to scan (or - for stdin), or --cluster with a kubeconfig")
 	}
 	format, err := report.ParseFormat(f.output)
 	if err != nil {
@@ -98,14 +113,18 @@ func runScan(ctx context.Context, f *scanFlags, args []string, stdin io.Reader, 
 		}
 		failOn = &s
 	}
-	cfg, err := loadConfig(f.configPath, paths[0])
+	configFrom := "."
+	if len(paths) > 0 {
+		configFrom = paths[0]
+	}
+	cfg, err := loadConfig(f.configPath, configFrom)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	if f.pssVersion != "" {
 		cfg.PSSVersion = f.pssVersion
 	}
-	res, err := scan.Run(ctx, scan.Options{
+	opts := scan.Options{
 		Config:     cfg,
 		Baseline:   f.baseline,
 		AllowEmpty: f.allowEmpty,
@@ -114,7 +133,22 @@ func runScan(ctx context.Context, f *scanFlags, args []string, stdin io.Reader, 
 			Helm: inventory.HelmOptions{ValuesFiles: f.values, Set: f.set, SetString: f.setString,
 				ReleaseName: f.releaseName, Namespace: f.namespace, KubeVersion: f.kubeVersion, APIVersions: f.apiVersions},
 		},
-	})
+	}
+	var res *scan.Result
+	if f.cluster {
+		target, err := f.clusterFlags.resolve(f.namespace)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		inv, err := loadCluster(ctx, target, stderr)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		paths = []string{target.label}
+		res, err = scan.Inventory(inv, opts)
+	} else {
+		res, err = scan.Run(ctx, opts)
+	}
 	if err != nil {
 		return usageError("%v", err)
 	}

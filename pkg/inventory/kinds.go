@@ -5,26 +5,27 @@ import "k8s.io/apimachinery/pkg/runtime/schema"
 // Group/kind values of the built-in kinds kharden reasons about. Checks use
 // these, never bare kind strings.
 var (
-	KindPod                   = schema.GroupKind{Kind: "Pod"}
-	KindPodTemplate           = schema.GroupKind{Kind: "PodTemplate"}
-	KindReplicationController = schema.GroupKind{Kind: "ReplicationController"}
-	KindNamespace             = schema.GroupKind{Kind: "Namespace"}
-	KindServiceAccount        = schema.GroupKind{Kind: "ServiceAccount"}
-	KindSecret                = schema.GroupKind{Kind: "Secret"}
-	KindConfigMap             = schema.GroupKind{Kind: "ConfigMap"}
-	KindService               = schema.GroupKind{Kind: "Service"}
-	KindDeployment            = schema.GroupKind{Group: "apps", Kind: "Deployment"}
-	KindStatefulSet           = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
-	KindDaemonSet             = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
-	KindReplicaSet            = schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}
-	KindJob                   = schema.GroupKind{Group: "batch", Kind: "Job"}
-	KindCronJob               = schema.GroupKind{Group: "batch", Kind: "CronJob"}
-	KindIngress               = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
-	KindNetworkPolicy         = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}
-	KindRole                  = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "Role"}
-	KindClusterRole           = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}
-	KindRoleBinding           = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
-	KindClusterRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}
+	KindPod                      = schema.GroupKind{Kind: "Pod"}
+	KindPodTemplate              = schema.GroupKind{Kind: "PodTemplate"}
+	KindReplicationController    = schema.GroupKind{Kind: "ReplicationController"}
+	KindNamespace                = schema.GroupKind{Kind: "Namespace"}
+	KindServiceAccount           = schema.GroupKind{Kind: "ServiceAccount"}
+	KindSecret                   = schema.GroupKind{Kind: "Secret"}
+	KindConfigMap                = schema.GroupKind{Kind: "ConfigMap"}
+	KindService                  = schema.GroupKind{Kind: "Service"}
+	KindDeployment               = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	KindStatefulSet              = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	KindDaemonSet                = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
+	KindReplicaSet               = schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}
+	KindJob                      = schema.GroupKind{Group: "batch", Kind: "Job"}
+	KindCronJob                  = schema.GroupKind{Group: "batch", Kind: "CronJob"}
+	KindIngress                  = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
+	KindNetworkPolicy            = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}
+	KindRole                     = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "Role"}
+	KindClusterRole              = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}
+	KindRoleBinding              = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
+	KindClusterRoleBinding       = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}
+	KindCustomResourceDefinition = schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
 )
 
 // legacyGroups maps API groups that were removed or renamed to the group that
