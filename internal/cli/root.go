@@ -89,6 +89,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Version:       Version,
 	}
 	root.AddCommand(newScanCommand(stdin, stdout, stderr), newRulesCommand(stdout), newExplainCommand(stdout),
-		newSchemaCommand(stdout))
+		newSchemaCommand(stdout), newLabCommand(stdout, stderr))
 	return root
 }

@@ -1,67 +1,13 @@
 package testcluster
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
-)
+import "github.com/kharden/kharden/internal/clusterbin"
 
-// binaries are the programs a cluster needs; Assets only accepts a
-// directory holding all of them.
-var binaries = []string{"kube-apiserver", "etcd", "kube-controller-manager"}
+// binaries are the programs a cluster needs.
+var binaries = clusterbin.Binaries
 
 // Assets returns the directory holding kube-apiserver, etcd and
-// kube-controller-manager: $KUBEBUILDER_ASSETS, else the newest build under
-// the cache directory hack/cluster-binaries.sh writes to
-// ($KHARDEN_CACHE, else $XDG_CACHE_HOME/kharden, else ~/.cache/kharden;
-// builds are in cluster/kubernetes-*/). ok is false when they are missing.
-func Assets() (dir string, ok bool) {
-	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" && hasBinaries(d) {
-		return d, true
-	}
-	// cluster-binaries.sh builds into <dir>.tmp and renames it when done.
-	matches, _ := filepath.Glob(filepath.Join(cacheDir(), "cluster", "kubernetes-*"))
-	var newest time.Time
-	for _, m := range matches {
-		if strings.HasSuffix(m, ".tmp") || !hasBinaries(m) {
-			continue
-		}
-		fi, err := os.Stat(m)
-		if err != nil {
-			continue
-		}
-		if dir == "" || fi.ModTime().After(newest) {
-			dir, newest = m, fi.ModTime()
-		}
-	}
-	return dir, dir != ""
-}
+// kube-controller-manager (see clusterbin.Assets); ok is false when they are
+// missing.
+func Assets() (dir string, ok bool) { return clusterbin.Assets() }
 
-// cacheDir mirrors hack/cluster-binaries.sh: an empty variable counts as
-// unset, as with the shell's ${VAR:-default}.
-func cacheDir() string {
-	if d := os.Getenv("KHARDEN_CACHE"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "kharden")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		home = os.Getenv("HOME")
-	}
-	return filepath.Join(home, ".cache", "kharden")
-}
-
-// hasBinaries reports whether dir holds every binary as an executable
-// regular file.
-func hasBinaries(dir string) bool {
-	for _, b := range binaries {
-		fi, err := os.Stat(filepath.Join(dir, b))
-		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-			return false
-		}
-	}
-	return true
-}
+func cacheDir() string { return clusterbin.CacheDir() }
