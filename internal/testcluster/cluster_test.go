@@ -143,6 +143,18 @@ func TestCluster(t *testing.T) {
 	})
 	ctx := context.Background()
 
+	t.Run("version", func(t *testing.T) {
+		// The binaries are built with version ldflags: /version must say
+		// v1.37.x like a real release, or version-gated behaviour drifts.
+		v, err := c.Client.Discovery().ServerVersion()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(v.GitVersion, "v1.37.") || v.Major != "1" || v.Minor != "37" {
+			t.Errorf("server version %+v, want v1.37.x", v)
+		}
+	})
+
 	t.Run("admin", func(t *testing.T) {
 		if u := whoAmI(t, c.Config); u.Username != adminUser || !slices.Contains(u.Groups, "system:masters") {
 			t.Errorf("admin is %q %v", u.Username, u.Groups)
