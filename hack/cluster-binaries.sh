@@ -9,7 +9,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 tools="$here/tools"
 k8s_version="$(awk '$1=="k8s.io/kubernetes"{print $2}' "$tools/go.mod" | head -1)"
 etcd_version="$(awk '$1=="go.etcd.io/etcd/server/v3"{print $2}' "$tools/go.mod" | head -1)"
-sum="$(sha256sum "$tools/go.mod" "$tools/go.sum" "$tools/cmd/etcd/main.go" "$0" | sha256sum | cut -c1-12)"
+# Bump recipe when the build commands below change what they produce.
+recipe=1
+sum="$( (echo "recipe $recipe"; cat "$tools/go.mod" "$tools/go.sum" "$tools/cmd/etcd/main.go") | sha256sum | cut -c1-12)"
 cache="${KHARDEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kharden}"
 out="$cache/cluster/kubernetes-$k8s_version-etcd-$etcd_version-$sum"
 
