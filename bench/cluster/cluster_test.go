@@ -93,7 +93,7 @@ func BenchmarkClusterScan(b *testing.B) {
 	cfg := benchConfig(b)
 	// The CLI's garbage-collector setting (cli.gcPercent), so the peak is
 	// the one a user sees.
-	defer debug.SetGCPercent(debug.SetGCPercent(70))
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	p := Generate(DefaultSpec, 1)
 	loadTime, err := Load(context.Background(), cfg, p, 16)
 	if err != nil {

@@ -100,50 +100,119 @@ type Hit struct {
 // Run evaluates every enabled check on every object, in parallel, and
 // returns the findings in input order, plus diagnostics for objects that
 // could only be partly evaluated. Findings are raw: owner, lines,
-// fingerprints and suppressions are added by the caller.
+// fingerprints and suppressions are added by the caller. RunSpans gives the
+// same findings without a copy per finding.
 func (r *Runner) Run(inv *inventory.Inventory) ([]Hit, []inventory.Diagnostic) {
+	fs, spans, diags := r.RunSpans(inv)
+	hits := make([]Hit, 0, len(fs))
+	for _, s := range spans {
+		for i := s.Start; i < s.End; i++ {
+			hits = append(hits, Hit{Finding: fs[i], Object: s.Object})
+		}
+	}
+	return hits, diags
+}
+
+// Span is the run fs[Start:End] of RunSpans's findings about one object.
+type Span struct {
+	Object     *inventory.Object
+	Start, End int
+}
+
+// runChunk is how many consecutive objects a worker evaluates into one
+// slice: few slices to join, and no slice per object.
+const runChunk = 64
+
+// RunSpans is Run with the findings in one slice, in input order, and the
+// object of each run of them in spans (objects without findings have none).
+// A cluster yields hundreds of thousands of findings; the caller finishes
+// them in place instead of copying them once more.
+func (r *Runner) RunSpans(inv *inventory.Inventory) ([]finding.Finding, []Span, []inventory.Diagnostic) {
 	now := r.Now()
 	workers := runtime.GOMAXPROCS(0)
-	results := make([]objectResults, len(inv.Objects))
+	objs := inv.Objects
+	type chunkResults struct {
+		res  objectResults
+		ends []int // end of each object's findings in res.findings
+	}
+	chunks := make([]chunkResults, (len(objs)+runChunk-1)/runChunk)
 	var wg sync.WaitGroup
 	next := make(chan int, workers*4)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i].obj = inv.Objects[i]
-				r.runObject(inv, &results[i], now)
-				results[i].findings = dedupe(results[i].findings)
+			for ci := range next {
+				c := &chunks[ci]
+				lo, hi := ci*runChunk, min((ci+1)*runChunk, len(objs))
+				c.ends = make([]int, 0, hi-lo)
+				for i := lo; i < hi; i++ {
+					c.res.obj = objs[i]
+					start := len(c.res.findings)
+					r.runObject(inv, &c.res, now)
+					kept := dedupe(c.res.findings[start:])
+					c.res.findings = c.res.findings[:start+len(kept)]
+					c.ends = append(c.ends, len(c.res.findings))
+				}
 			}
 		}()
 	}
-	for i := range inv.Objects {
-		next <- i
+	for ci := range chunks {
+		next <- ci
 	}
 	close(next)
 	wg.Wait()
 
-	n := 0
-	for i := range results {
-		n += len(results[i].findings)
-	}
-	hits := make([]Hit, 0, n)
-	var diags []inventory.Diagnostic
-	for i := range results {
-		for _, f := range results[i].findings {
-			hits = append(hits, Hit{Finding: f, Object: results[i].obj})
+	n, nspans := 0, 0
+	for ci := range chunks {
+		n += len(chunks[ci].res.findings)
+		prev := 0
+		for _, e := range chunks[ci].ends {
+			if e > prev {
+				nspans++
+			}
+			prev = e
 		}
-		diags = append(diags, results[i].diags...)
 	}
-	return hits, diags
+	fs := make([]finding.Finding, 0, n)
+	spans := make([]Span, 0, nspans)
+	var diags []inventory.Diagnostic
+	for ci := range chunks {
+		c := &chunks[ci]
+		base, prev := len(fs), 0
+		for k, e := range c.ends {
+			if e > prev {
+				spans = append(spans, Span{Object: objs[ci*runChunk+k], Start: base + prev, End: base + e})
+			}
+			prev = e
+		}
+		for k, e := range c.ends {
+			o := objs[ci*runChunk+k]
+			for j := prev0(c.ends, k); j < e; j++ {
+				fs = append(fs, c.res.findings[j].expand(o))
+			}
+		}
+		diags = append(diags, c.res.diags...)
+		c.res.findings = nil // collectable while the rest are joined
+	}
+	return fs, spans, diags
 }
 
 // objectResults collects what the checks found on one object.
 type objectResults struct {
 	obj      *inventory.Object
-	findings []finding.Finding
+	findings []hit
 	diags    []inventory.Diagnostic
+}
+
+// hit is a finding before it is expanded into a finding.Finding: the check
+// and the object give the rest of its fields. A quarter of the size, which
+// matters while hundreds of thousands of them wait to be joined.
+type hit struct {
+	check     *Check
+	path      string
+	container string
+	message   string
 }
 
 func (s *objectResults) add(c *Check, o *inventory.Object, loc Location) {
@@ -151,23 +220,29 @@ func (s *objectResults) add(c *Check, o *inventory.Object, loc Location) {
 	if msg == "" {
 		msg = c.Summary
 	}
+	s.findings = append(s.findings, hit{check: c, path: loc.Path, container: loc.Container, message: msg})
+}
+
+// expand makes the finding of a hit on o.
+func (h *hit) expand(o *inventory.Object) finding.Finding {
+	c := h.check
 	var src *finding.Source
 	if o.Source.File != "" {
 		src = &finding.Source{File: o.Source.File, Line: o.Source.Line}
 	}
-	s.findings = append(s.findings, finding.Finding{
+	return finding.Finding{
 		Rule:        c.ID,
 		Category:    c.Category,
 		Severity:    c.Severity,
 		Level:       c.Level,
 		Object:      o.Ref,
 		Source:      src,
-		Path:        loc.Path,
-		Container:   loc.Container,
-		Message:     msg,
+		Path:        h.path,
+		Container:   h.container,
+		Message:     h.message,
 		Remediation: c.Remediation,
 		References:  c.References,
-	})
+	}
 }
 
 func (s *objectResults) warn(format string, args ...any) {
@@ -269,12 +344,12 @@ func (b *PSSBinding) binds(id policy.CheckID) bool {
 // dedupe drops repeated findings of one rule on one field of one object (two
 // PSA checks can report the same field under one rule, e.g. capabilities at
 // both levels). An object has few findings: a quadratic scan beats a map.
-func dedupe(fs []finding.Finding) []finding.Finding {
+func dedupe(fs []hit) []hit {
 	out := fs[:0]
 	for _, f := range fs {
 		dup := false
 		for j := range out {
-			if out[j].Rule == f.Rule && out[j].Path == f.Path && out[j].Container == f.Container {
+			if out[j].check.ID == f.check.ID && out[j].path == f.path && out[j].container == f.container {
 				dup = true
 				break
 			}
@@ -284,6 +359,14 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 		}
 	}
 	return out
+}
+
+// prev0 is where the findings of the k-th object of a chunk start.
+func prev0(ends []int, k int) int {
+	if k == 0 {
+		return 0
+	}
+	return ends[k-1]
 }
 
 // SortFindings orders findings by file, line, object, rule and path.
@@ -316,8 +399,8 @@ func SortFindings(fs []finding.Finding) {
 
 // compareRefs orders references as their kind/namespace/name strings would.
 func compareRefs(a, b finding.ObjectRef) int {
-	if c := strings.Compare(a.String(), b.String()); a.Kind != b.Kind || a.Namespace != b.Namespace || a.Name != b.Name {
-		return c
+	if a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name {
+		return 0 // the common case in a sort, decided without building strings
 	}
-	return 0
+	return strings.Compare(a.String(), b.String())
 }

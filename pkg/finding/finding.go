@@ -6,7 +6,6 @@ package finding
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"path"
 	"strings"
 )
@@ -110,16 +109,25 @@ type Finding struct {
 // indexes (containers are named instead), so that editing unrelated lines of a
 // file or reordering containers does not turn an old finding into a new one.
 func (f *Finding) ComputeFingerprint() string {
-	h := sha256.New()
 	file := ""
 	if f.Source != nil {
 		// "./deploy/app.yaml" and "deploy/app.yaml" are the same file.
 		file = path.Clean(strings.ReplaceAll(f.Source.File, `\`, "/"))
 	}
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s",
-		f.Rule, f.Object.Group(), f.Object.Kind, f.Object.Namespace, f.Object.Name,
-		f.Container, stripIndexes(f.Path), file)
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	// The fields joined by NUL bytes, hashed; the first 16 bytes of the
+	// hash in hex. Built in a stack buffer: a cluster scan fingerprints
+	// hundreds of thousands of findings.
+	var buf [512]byte
+	b := buf[:0]
+	for i, s := range [...]string{string(f.Rule), f.Object.Group(), f.Object.Kind, f.Object.Namespace, f.Object.Name,
+		f.Container, stripIndexes(f.Path), file} {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, s...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // stripIndexes removes "[n]" list indexes from a field path.

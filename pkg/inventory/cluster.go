@@ -101,10 +101,16 @@ func LoadCluster(ctx context.Context, opts ClusterOptions) (*Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster client: %w", err)
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	// The dynamic client's configuration, JSON only: list pages are read as
+	// raw bytes through rc and decoded once (listPage); dyn shares rc.
+	dcfg := dynamic.ConfigFor(cfg)
+	dcfg.ContentType, dcfg.AcceptContentTypes = "application/json", "application/json"
+	dcfg.GroupVersion, dcfg.APIPath = nil, "/"
+	rc, err := rest.UnversionedRESTClientFor(dcfg)
 	if err != nil {
 		return nil, fmt.Errorf("cluster client: %w", err)
 	}
+	dyn := dynamic.New(rc)
 	meta, err := metadata.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cluster client: %w", err)
@@ -123,7 +129,7 @@ func LoadCluster(ctx context.Context, opts ClusterOptions) (*Inventory, error) {
 	if err != nil {
 		return nil, contactError(cfg.Host, err)
 	}
-	l := &clusterLoader{opts: opts, dyn: dyn, meta: meta, total: len(resources)}
+	l := &clusterLoader{opts: opts, rc: rc, dyn: dyn, meta: meta, total: len(resources)}
 	l.progress("")
 
 	results := make([][]*Object, len(resources))
@@ -218,6 +224,7 @@ func rootCause(err error) error {
 // clusterLoader lists resources and reports progress.
 type clusterLoader struct {
 	opts ClusterOptions
+	rc   rest.Interface // the dynamic client's, for raw list pages
 	dyn  dynamic.Interface
 	meta metadata.Interface
 

@@ -31,22 +31,20 @@ func (l *clusterLoader) load(ctx context.Context, r clusterResource) ([]*Object,
 	if r.GVR.GroupResource() == secretsResource {
 		return l.loadSecretMetadata(ctx, r)
 	}
-	ri := l.dyn.Resource(r.GVR).Namespace(l.opts.Namespace)
 	var objs []*Object
 	var diags []Diagnostic
 	err := l.eachPage(ctx, func() { objs, diags = nil, nil }, func(ctx context.Context, lo metav1.ListOptions) (string, error) {
-		list, err := ri.List(ctx, lo)
+		page, err := l.listPage(ctx, r.GVR, lo)
 		if err != nil {
 			return "", err
 		}
-		apiVersion := list.GetAPIVersion()
+		apiVersion := page.apiVersion
 		if apiVersion == "" {
 			apiVersion = r.GVR.GroupVersion().String()
 		}
-		for i := range list.Items {
-			content := list.Items[i].Object
-			// List items lack apiVersion and kind on the wire; the decoder
-			// usually fills them from the list, but not always.
+		for _, content := range page.items {
+			// List items lack apiVersion and kind on the wire; the list's
+			// are used, and failing those the resource's.
 			if s, _ := content["apiVersion"].(string); s == "" {
 				content["apiVersion"] = apiVersion
 			}
@@ -60,8 +58,8 @@ func (l *clusterLoader) load(ctx context.Context, r clusterResource) ([]*Object,
 				diags = append(diags, d)
 			}
 		}
-		l.countObjects(len(list.Items))
-		return list.GetContinue(), nil
+		l.countObjects(len(page.items))
+		return page.cont, nil
 	})
 	if err != nil {
 		return objs, []Diagnostic{listDiagnostic(r, err)}
@@ -291,7 +289,8 @@ func isConversionFailure(err error) bool {
 func isDecodeFailure(err error) bool {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	return isConversionFailure(err) || errors.As(err, &syntax) || errors.As(err, &typ) ||
+	var dec *decodeError
+	return isConversionFailure(err) || errors.As(err, &syntax) || errors.As(err, &typ) || errors.As(err, &dec) ||
 		runtime.IsMissingKind(err) || runtime.IsMissingVersion(err) || runtime.IsNotRegisteredError(err)
 }
 

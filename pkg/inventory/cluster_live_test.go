@@ -388,7 +388,9 @@ spec:
 		var once sync.Once
 		inv, err := inventory.LoadCluster(ctx, inventory.ClusterOptions{Config: c.Config, Parallelism: 1, Retries: 2, Backoff: 20 * time.Millisecond,
 			Progress: func(p inventory.ClusterProgress) {
-				if p.Done == 3 {
+				// Stop once something has been read: resources are listed in
+				// no fixed order, and the first ones may be empty.
+				if p.Done >= 3 && p.Objects > 0 {
 					once.Do(func() {
 						if err := c.Env.ControlPlane.APIServer.Stop(); err != nil {
 							t.Errorf("stopping the API server: %v", err)

@@ -72,7 +72,7 @@ func Inventory(inv *inventory.Inventory, opts Options) (*Result, error) {
 		return nil, err
 	}
 	runner.Now = now
-	hits, runDiags := runner.Run(inv)
+	out, spans, runDiags := runner.RunSpans(inv)
 
 	var baseline Baseline
 	if opts.Baseline != "" {
@@ -82,35 +82,27 @@ func Inventory(inv *inventory.Inventory, opts Options) (*Result, error) {
 	}
 	clock := now()
 	nsIndex := namespaceObjects(inv)
-	out := make([]finding.Finding, len(hits))
-	parallelRanges(len(hits), func(lo, hi int) {
-		// Hits come grouped by object: owner and exception are read once
-		// per object (a range may start inside an object's run; that only
-		// reads them once more).
-		var last *inventory.Object
-		var owner string
-		var exception *checks.AnnotationException
-		for i := lo; i < hi; i++ {
-			h := &hits[i]
-			f := h.Finding
-			if h.Object != last {
-				last = h.Object
-				owner = ownerOf(h.Object, nsIndex, cfg.OwnerKeys)
-				exception = checks.ReadAnnotationException(h.Object, clock)
-			}
-			f.Severity = cfg.SeverityFor(f.Rule, f.Severity)
-			f.Owner = owner
-			if f.Source != nil && f.Path != "" {
-				if line, col, ok := h.Object.FieldPosition(f.Path); ok && line > 0 {
-					f.Source.Line, f.Source.Column = line, col
+	// Findings are finished in place, one object's run at a time: owner and
+	// exception are read once per object.
+	parallelRanges(len(spans), func(lo, hi int) {
+		for _, s := range spans[lo:hi] {
+			owner := ownerOf(s.Object, nsIndex, cfg.OwnerKeys)
+			exception := checks.ReadAnnotationException(s.Object, clock)
+			for i := s.Start; i < s.End; i++ {
+				f := &out[i]
+				f.Severity = cfg.SeverityFor(f.Rule, f.Severity)
+				f.Owner = owner
+				if f.Source != nil && f.Path != "" {
+					if line, col, ok := s.Object.FieldPosition(f.Path); ok && line > 0 {
+						f.Source.Line, f.Source.Column = line, col
+					}
+				}
+				f.Fingerprint = f.ComputeFingerprint()
+				f.Suppressed = suppression(*f, exception, cfg, clock)
+				if f.Suppressed == nil && baseline.Has(f.Fingerprint) {
+					f.Suppressed = &finding.Suppression{Kind: finding.SuppressedByBaseline, Reason: "listed in baseline " + opts.Baseline}
 				}
 			}
-			f.Fingerprint = f.ComputeFingerprint()
-			f.Suppressed = suppression(f, exception, cfg, clock)
-			if f.Suppressed == nil && baseline.Has(f.Fingerprint) {
-				f.Suppressed = &finding.Suppression{Kind: finding.SuppressedByBaseline, Reason: "listed in baseline " + opts.Baseline}
-			}
-			out[i] = f
 		}
 	})
 	out = append(out, expiredConfigExceptions(cfg, cat, clock)...)
