@@ -217,3 +217,22 @@ func TestLoadCancelled(t *testing.T) {
 		t.Error("no error on a cancelled context")
 	}
 }
+
+// TestWalkSkipsKhardenConfig: the .kharden.yaml beside the manifests is
+// configuration, not a manifest, and gets no "not a Kubernetes object" note.
+func TestWalkSkipsKhardenConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".kharden.yaml"), []byte("allowedRegistries: [ghcr.io/acme]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Load(context.Background(), LoadOptions{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Objects) != 1 || len(inv.Diagnostics) != 0 {
+		t.Fatalf("objects %d, diagnostics %v", len(inv.Objects), inv.Diagnostics)
+	}
+}

@@ -158,7 +158,7 @@ func (w *walker) walk(dir string, fi os.FileInfo) {
 			default:
 				w.walk(path, info)
 			}
-		case mode.IsRegular() && isManifestName(name):
+		case mode.IsRegular() && isManifestName(name) && name != khardenConfigName:
 			w.units = append(w.units, unit{kind: unitFile, path: path, arg: w.arg})
 		}
 	}
@@ -217,3 +217,7 @@ func kustomizationRefs(dir string) []string {
 	}
 	return out
 }
+
+// khardenConfigName is kharden's own configuration file (pkg/config), which a
+// directory walk meets beside the manifests it configures: it is not one.
+const khardenConfigName = ".kharden.yaml"
