@@ -11,12 +11,13 @@ import (
 
 // The catalogue is the explicit list of every rule; each engine's rules are
 // listed in their own file (catalogue_pss.go, catalogue_cel.go,
-// catalogue_go.go).
+// catalogue_go.go, catalogue_analysis.go).
 func Catalogue() []*Check {
 	var all []*Check
 	all = append(all, pssChecks...)
 	all = append(all, celChecks...)
 	all = append(all, goChecks...)
+	all = append(all, analysisChecks...)
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all
 }
@@ -60,6 +61,10 @@ func Validate(cat []*Check) error {
 		case EngineGo:
 			if c.Run == nil {
 				bad("Go engine without Run")
+			}
+		case EngineAnalysis:
+			if c.Run != nil || c.Guardrail != nil || c.PSS != nil {
+				bad("analysis rules are reported by their command, not run by the scanner")
 			}
 		default:
 			bad("unknown engine %q", c.Engine)

@@ -68,6 +68,11 @@ func TestCatalogueFixtures(t *testing.T) {
 	}
 	cases := 0
 	for _, c := range cat {
+		if c.Engine == checks.EngineAnalysis {
+			// Reported by a command, not the runner: each analysis package
+			// has its own meta-test that every one of its rules fires.
+			continue
+		}
 		if !dirs[c.ID] {
 			t.Errorf("rule %s has no fixtures under testdata/%s", c.ID, c.ID)
 			continue

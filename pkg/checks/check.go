@@ -29,6 +29,11 @@ const (
 	EnginePSS Engine = "pss"
 	EngineCEL Engine = "cel"
 	EngineGo  Engine = "go"
+	// EngineAnalysis rules are reported by an analysis command (kubeconfig
+	// audit, access review) rather than by the scan runner; the catalogue
+	// holds their metadata so rules, explain, docs and severity overrides
+	// know them.
+	EngineAnalysis Engine = "analysis"
 )
 
 // Check is one rule of the catalogue.
@@ -43,6 +48,8 @@ type Check struct {
 	References  []string // CIS Kubernetes Benchmark, NSA/CISA, PSS ids
 	// Disabled rules only run when .kharden.yaml turns them on.
 	Disabled bool
+	// Command reports an analysis rule ("kharden access kubeconfig").
+	Command string
 
 	Engine Engine
 	// Kinds the check applies to; nil means every workload kind (pod specs),
@@ -74,11 +81,16 @@ type Location struct {
 	Path      string // field path, e.g. spec.containers[0].image
 	Container string // container name, when the finding is about one
 	Message   string
+	// Severity, when set, replaces the rule's default for this finding (a
+	// risky binding is worse cluster-wide, or held by a running workload).
+	Severity *finding.Severity
+	// Related are the other objects the finding is about (binding -> role).
+	Related []finding.Related
 }
 
 // AnalysisOnly reports whether a check cannot be enforced at admission (it
 // needs facts beyond the one object).
-func (c *Check) AnalysisOnly() bool { return c.Engine == EngineGo }
+func (c *Check) AnalysisOnly() bool { return c.Engine == EngineGo || c.Engine == EngineAnalysis }
 
 // AppliesTo reports whether the check looks at objects of this kind.
 func (c *Check) AppliesTo(gk schema.GroupKind) bool {

@@ -39,6 +39,8 @@ func engineDescription(c *Check) string {
 		return "Pod Security Standards via k8s.io/pod-security-admission (checks: " + strings.Join(ids, ", ") + ")"
 	case EngineCEL:
 		return "CEL guardrail (exportable as a ValidatingAdmissionPolicy)"
+	case EngineAnalysis:
+		return "analysis command (" + c.Command + ")"
 	default:
 		return "Go analysis (offline and in-cluster scans only)"
 	}

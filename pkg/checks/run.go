@@ -213,6 +213,8 @@ type hit struct {
 	path      string
 	container string
 	message   string
+	severity  *finding.Severity
+	related   []finding.Related
 }
 
 func (s *objectResults) add(c *Check, o *inventory.Object, loc Location) {
@@ -220,7 +222,8 @@ func (s *objectResults) add(c *Check, o *inventory.Object, loc Location) {
 	if msg == "" {
 		msg = c.Summary
 	}
-	s.findings = append(s.findings, hit{check: c, path: loc.Path, container: loc.Container, message: msg})
+	s.findings = append(s.findings, hit{check: c, path: loc.Path, container: loc.Container, message: msg,
+		severity: loc.Severity, related: loc.Related})
 }
 
 // expand makes the finding of a hit on o.
@@ -230,10 +233,14 @@ func (h *hit) expand(o *inventory.Object) finding.Finding {
 	if o.Source.File != "" {
 		src = &finding.Source{File: o.Source.File, Line: o.Source.Line}
 	}
+	sev := c.Severity
+	if h.severity != nil {
+		sev = *h.severity
+	}
 	return finding.Finding{
 		Rule:        c.ID,
 		Category:    c.Category,
-		Severity:    c.Severity,
+		Severity:    sev,
 		Level:       c.Level,
 		Object:      o.Ref,
 		Source:      src,
@@ -242,6 +249,7 @@ func (h *hit) expand(o *inventory.Object) finding.Finding {
 		Message:     h.message,
 		Remediation: c.Remediation,
 		References:  c.References,
+		Related:     h.related,
 	}
 }
 

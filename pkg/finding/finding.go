@@ -102,6 +102,17 @@ type Finding struct {
 	Owner       string       `json:"owner,omitempty"`
 	Fingerprint string       `json:"fingerprint"`
 	Suppressed  *Suppression `json:"suppressed,omitempty"`
+	// Related are other objects the finding involves, in order (for a risky
+	// permission: the binding, the role and the rule that grant it).
+	Related []Related `json:"related,omitempty"`
+}
+
+// Related is an object a finding involves besides its subject.
+type Related struct {
+	Role   string    `json:"role"` // what it is to the finding: binding, role, rule, subject, workload
+	Object ObjectRef `json:"object"`
+	// Detail narrows it down: the rule text of a role, a field path.
+	Detail string `json:"detail,omitempty"`
 }
 
 // ComputeFingerprint derives the stable identity of a finding used by

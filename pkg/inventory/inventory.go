@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -55,6 +56,33 @@ type Inventory struct {
 	bySA map[string][]*Object
 	// objects by label "key=value".
 	byLabel map[string][]*Object
+
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once  sync.Once
+	value any
+}
+
+// Memo returns the value build makes for key, building it once per
+// inventory however many goroutines ask: analyses (the RBAC index, the
+// network model) are derived once and shared by every check that reads them.
+// Keys should be unexported types of the caller's package.
+func (inv *Inventory) Memo(key any, build func() any) any {
+	inv.memoMu.Lock()
+	if inv.memo == nil {
+		inv.memo = map[any]*memoEntry{}
+	}
+	e := inv.memo[key]
+	if e == nil {
+		e = &memoEntry{}
+		inv.memo[key] = e
+	}
+	inv.memoMu.Unlock()
+	e.once.Do(func() { e.value = build() })
+	return e.value
 }
 
 // Builder accumulates objects and diagnostics from any number of sources.

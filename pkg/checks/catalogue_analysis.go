@@ -1,0 +1,6 @@
+package checks
+
+// analysisChecks lists the rules that analysis commands report (kubeconfig
+// audit, access review): their metadata lives in the catalogue like every
+// other rule's, their findings come from the command named in Command.
+var analysisChecks = []*Check{}
