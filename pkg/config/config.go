@@ -40,6 +40,12 @@ type Config struct {
 	PSSVersion string `json:"pssVersion,omitempty"`
 	// Exceptions suppress findings, each with owner, reason and expiry.
 	Exceptions []Exception `json:"exceptions,omitempty"`
+	// BreakGlassGroups are the only groups through which people may hold
+	// cluster-admin rights (kharden access review).
+	BreakGlassGroups []string `json:"breakGlassGroups,omitempty"`
+	// MaxTokenExpirationSeconds bounds the expirationSeconds of projected
+	// ServiceAccount token volumes (default DefaultMaxTokenExpirationSeconds).
+	MaxTokenExpirationSeconds int64 `json:"maxTokenExpirationSeconds,omitempty"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `json:"-"`
@@ -210,4 +216,16 @@ func Expired(expires string, now time.Time) (bool, error) {
 		t = t.Add(24 * time.Hour)
 	}
 	return !now.Before(t), nil
+}
+
+// DefaultMaxTokenExpirationSeconds is the bound on projected token lifetimes
+// when the configuration sets none: one day.
+const DefaultMaxTokenExpirationSeconds = 86400
+
+// MaxTokenExpiration is the configured bound, or the default.
+func (c *Config) MaxTokenExpiration() int64 {
+	if c == nil || c.MaxTokenExpirationSeconds <= 0 {
+		return DefaultMaxTokenExpirationSeconds
+	}
+	return c.MaxTokenExpirationSeconds
 }

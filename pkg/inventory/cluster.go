@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,10 @@ type ClusterOptions struct {
 	// Backoff is the first wait, doubled each time (default 250ms).
 	Retries int
 	Backoff time.Duration
+	// Kinds, when set, restricts the load to resources of these group/kinds
+	// (an RBAC analysis needs roles, bindings, ServiceAccounts and
+	// workloads, not every object of the cluster).
+	Kinds []schema.GroupKind
 }
 
 // ClusterProgress reports how far a cluster load is.
@@ -128,6 +133,19 @@ func LoadCluster(ctx context.Context, opts ClusterOptions) (*Inventory, error) {
 	resources, diags, err := discoverResources(ctx, dc, opts.Namespace != "")
 	if err != nil {
 		return nil, contactError(cfg.Host, err)
+	}
+	if len(opts.Kinds) > 0 {
+		keep := map[schema.GroupKind]bool{}
+		for _, gk := range opts.Kinds {
+			keep[CanonicalGroupKind(gk)] = true
+		}
+		kept := resources[:0]
+		for _, r := range resources {
+			if keep[CanonicalGroupKind(schema.GroupKind{Group: r.GVR.Group, Kind: r.Kind})] {
+				kept = append(kept, r)
+			}
+		}
+		resources = kept
 	}
 	l := &clusterLoader{opts: opts, rc: rc, dyn: dyn, meta: meta, total: len(resources)}
 	l.progress("")
