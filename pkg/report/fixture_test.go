@@ -93,6 +93,11 @@ func mk(r Rule, obj finding.ObjectRef, s *finding.Source, path, container, msg, 
 	return f
 }
 
+func withRelated(f finding.Finding, rs ...finding.Related) finding.Finding {
+	f.Related = rs
+	return f
+}
+
 func suppressed(f finding.Finding, s finding.Suppression) finding.Finding {
 	f.Suppressed = &s
 	return f
@@ -128,9 +133,11 @@ func fullReport() *Report {
 			mk(ruleSecretEnv, objCleanup, src("deploy/jobs/cleanup.yaml", 24, 19),
 				"spec.jobTemplate.spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef", "cleanup",
 				`Env var "API_TOKEN|ALT" reads Secret *api-keys* key <token>; mount it as a file instead.`, "platform"),
-			suppressed(mk(ruleDefaultSA, objCleanup, src("deploy/jobs/cleanup.yaml", 12, 11),
+			suppressed(withRelated(mk(ruleDefaultSA, objCleanup, src("deploy/jobs/cleanup.yaml", 12, 11),
 				"spec.jobTemplate.spec.template.spec.serviceAccountName", "",
 				"Pod runs as the default ServiceAccount.", "platform"),
+				finding.Related{Role: "subject", Object: finding.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "platform", Name: "default"}},
+				finding.Related{Role: "rule", Object: finding.ObjectRef{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role", Namespace: "platform", Name: "cleanup"}, Detail: "delete jobs.batch"}),
 				finding.Suppression{Kind: finding.SuppressedByAnnotation, Reason: "migrating to a dedicated ServiceAccount",
 					Owner: "platform", Expires: "2027-01-31"}),
 			suppressed(mk(ruleSecretEnv, objWeb, src("deploy/web.yaml", 35, 19),

@@ -316,6 +316,18 @@ func sarifResult(f *finding.Finding, ruleIndex int) *sarif.Result {
 			WithKind("property"))
 	}
 	res.AddLocation(loc)
+	for i, r := range f.Related {
+		msg := r.Role + ": " + r.Object.String()
+		if r.Detail != "" {
+			msg += " (" + r.Detail + ")"
+		}
+		res.AddRelatedLocation(sarif.NewLocation().WithID(i + 1).
+			WithMessage(sarif.NewTextMessage(msg)).
+			AddLogicalLocation(sarif.NewLogicalLocation().
+				WithName(r.Object.Name).
+				WithFullyQualifiedName(r.Object.String()).
+				WithKind("resource")))
+	}
 
 	props := sarif.NewPropertyBag()
 	props.Add("severity", f.Severity.String())
