@@ -55,6 +55,7 @@ bench-cluster: cluster-binaries
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDocuments -fuzztime 60s ./pkg/inventory
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pkg/imageref
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzBuild -fuzztime 60s ./pkg/analysis/rbac
 
 clean:
 	rm -rf bin

@@ -3,4 +3,12 @@ package checks
 // analysisChecks lists the rules that analysis commands report (kubeconfig
 // audit, access review): their metadata lives in the catalogue like every
 // other rule's, their findings come from the command named in Command.
-var analysisChecks = []*Check{}
+var analysisChecks = concat(kubeconfigChecks)
+
+func concat(lists ...[]*Check) []*Check {
+	var out []*Check
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
