@@ -98,8 +98,8 @@ var kubeconfigChecks = []*Check{
 		Category: finding.CategoryIdentity,
 		Severity: finding.SeverityMedium,
 		Summary:  "kubeconfig client certificate is valid for more than a year",
-		Doc: "Parses the client certificate of each user and measures NotAfter - NotBefore; more than 366 days (a " +
-			"year, with room for a leap day and a backdated NotBefore) is reported. Kubernetes cannot revoke a client " +
+		Doc: "Parses the client certificate of each user and compares NotAfter with NotBefore: more than a year " +
+			"and a day apart (the day allows for leap years and a backdated NotBefore) is reported. Kubernetes cannot revoke a client " +
 			"certificate, so its whole validity is a standing credential: a copy of the key works until NotAfter.",
 		Remediation: "Use an exec credential plugin or OIDC for people; where certificates are unavoidable, issue them " +
 			"through a CertificateSigningRequest with spec.expirationSeconds of hours or days.",

@@ -55,7 +55,8 @@ func NewRunner(cat []*Check, cfg *config.Config) (*Runner, error) {
 		if c.Engine == EnginePSS {
 			r.allPSS = append(r.allPSS, c)
 		}
-		if !cfg.RuleEnabled(c.ID, !c.Disabled) {
+		if c.Engine == EngineAnalysis || !cfg.RuleEnabled(c.ID, !c.Disabled) {
+			// Analysis rules are reported by their command, not run here.
 			continue
 		}
 		r.enabled[c] = true
