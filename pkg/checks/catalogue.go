@@ -18,6 +18,7 @@ func Catalogue() []*Check {
 	all = append(all, celChecks...)
 	all = append(all, goChecks...)
 	all = append(all, analysisChecks...)
+	all = append(all, rbacChecks...)
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all
 }

@@ -5,6 +5,7 @@ package checks
 var goChecks = []*Check{
 	serviceAccountTokenAutomounted,
 	legacyServiceAccountToken,
+	projectedTokenLongLived,
 	hardcodedCredential,
 	envDumpAtStartup,
 	exceptionExpired,
