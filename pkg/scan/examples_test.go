@@ -55,9 +55,12 @@ func TestGoldenAppIsClean(t *testing.T) {
 // findings that tell its story.
 func TestIncidentsAreCaught(t *testing.T) {
 	want := map[string][]finding.RuleID{
-		"incidents/lateral-movement": {"namespace-without-psa-labels", "privileged-container", "host-network", "service-account-token-automounted"},
-		"incidents/token-leak":       {"env-dump-at-startup", "default-service-account", "service-account-token-automounted", "hardcoded-credential", "secret-in-env"},
-		"incidents/unpinned-hotfix":  {"image-latest-tag", "image-not-pinned", "image-registry-not-allowed"},
+		"incidents/lateral-movement": {"namespace-without-psa-labels", "privileged-container", "host-network", "service-account-token-automounted",
+			"rbac-pod-exec", "rbac-workload-create"},
+		"incidents/token-leak": {"env-dump-at-startup", "default-service-account", "service-account-token-automounted", "hardcoded-credential", "secret-in-env",
+			"rbac-secrets-read"},
+		"scenarios/bots-hammering-api": {"rbac-anonymous-access"},
+		"incidents/unpinned-hotfix":    {"image-latest-tag", "image-not-pinned", "image-registry-not-allowed"},
 	}
 	for dir, rules := range want {
 		res := scanExamples(t, dir)
