@@ -45,6 +45,7 @@ docs-check:
 bench: build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count 5 ./bench ./pkg/... | tee bin/bench.txt
 	$(GO) run ./bench/corpus -bin $(BIN) -corpus $(KHARDEN_CORPUS)/real -runs 7
+	$(GO) run -tags $(TAGS) ./bench/rbac
 
 # The live-cluster figure: 20,000 objects loaded into a real API server, then
 # bare lists against scan --cluster (minutes: loading is the slow part).

@@ -23,8 +23,9 @@ func TestTokenAutomountedWithRBAC(t *testing.T) {
 		{"fail/rbac-no-permissions.yaml", finding.SeverityMedium, noPerms, "its ServiceAccount can", 0},
 		{"fail/rbac-reads-secrets.yaml", finding.SeverityHigh, "its ServiceAccount can get, list secrets in namespace shop (via RoleBinding shop/ci-secrets)", noPerms, 1},
 		{"fail/rbac-creates-deployments-cluster-wide.yaml", finding.SeverityHigh, "can create deployments.apps in namespace ci (via ClusterRoleBinding deployer)", noPerms, 1},
-		// Bound to edit, which manifests do not ship: not "no permissions".
-		{"fail/rbac-bound-to-default-role.yaml", finding.SeverityMedium, "the pod gets an API token", noPerms, 0},
+		// Bound to edit, which manifests do not ship but every API server
+		// has: it reads secrets and creates pods.
+		{"fail/rbac-bound-to-default-role.yaml", finding.SeverityHigh, "its ServiceAccount can get, list secrets and create pods and create deployments.apps in namespace shop (via RoleBinding shop/editor)", noPerms, 1},
 		// No RBAC objects at all: nothing is known, nothing is claimed.
 		{"fail/deployment-default-sa.yaml", finding.SeverityMedium, "the pod gets an API token", noPerms, 0},
 	}

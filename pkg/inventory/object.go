@@ -18,6 +18,9 @@ const (
 	OriginHelm      Origin = "helm"
 	OriginKustomize Origin = "kustomize"
 	OriginCluster   Origin = "cluster"
+	// OriginBuiltIn objects are not in the input: an analysis added them
+	// because every API server has them (the default RBAC roles).
+	OriginBuiltIn Origin = "builtin"
 )
 
 // Object is one Kubernetes object of the inventory. Content is the

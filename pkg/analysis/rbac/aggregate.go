@@ -31,9 +31,11 @@ const maxAggregationRounds = 64
 // clusterrole-aggregation controller of kube-controller-manager gives it:
 // for each selector in order, the ClusterRoles it matches (other than the
 // role itself) in name order, each rule of theirs once, the role's own
-// declared rules replaced. Roles selecting aggregated roles see their
-// aggregated rules: the controller re-syncs until nothing changes, and so
-// does this.
+// declared rules replaced. When that union is empty the role keeps its
+// declared rules: the controller server-side applies the union, and an
+// apply without rules leaves rules another manager wrote alone. Roles
+// selecting aggregated roles see their aggregated rules: the controller
+// re-syncs until nothing changes, and so does this.
 func (x *Index) aggregate() {
 	var aggregated []*Role
 	for _, r := range x.Roles {
@@ -79,6 +81,9 @@ func (x *Index) aggregate() {
 		changed := false
 		for i, r := range aggregated {
 			rules, sources := aggregateRules(matches[i])
+			if len(rules) == 0 {
+				rules, sources = r.declared, nil
+			}
 			if !sameRules(rules, r.Rules) {
 				changed = true
 			}

@@ -38,11 +38,12 @@ type Role struct {
 	Ref    finding.ObjectRef
 	Object *inventory.Object
 	// Rules are the effective rules: for an aggregated ClusterRole, the
-	// rules aggregation gives it (its own declared rules are replaced).
+	// rules aggregation gives it (its own declared rules are replaced,
+	// unless aggregation gives it none: the controller then leaves them).
 	Rules []rbacv1.PolicyRule
 	// Aggregation is the aggregationRule's selectors (nil when the role is
 	// not aggregated); RuleSources names, per rule, the ClusterRole an
-	// aggregated rule came from.
+	// aggregated rule came from (nil when the role keeps its own rules).
 	Aggregation []string
 	RuleSources []string
 	// BuiltIn is true for the API server's own roles (system: names, the
@@ -51,6 +52,10 @@ type Role struct {
 
 	declared  []rbacv1.PolicyRule
 	selectors []selector
+	// For who-can: the ClusterRoleBindings that refer to the role, and
+	// how many RoleBindings do (Index.rbsOf has them by namespace).
+	crbs []*Binding
+	rbs  int
 }
 
 // Cluster reports whether the role is a ClusterRole.
@@ -66,6 +71,10 @@ type Binding struct {
 	Role *Role
 	// BuiltIn is true for the API server's own bindings.
 	BuiltIn bool
+
+	// ranks are, per subject, its place in the order WhoCan lists
+	// subjects in (-1 for a subject no request matches).
+	ranks []int32
 }
 
 // Cluster reports whether the binding is a ClusterRoleBinding (it grants in
@@ -125,8 +134,23 @@ type Index struct {
 
 	bindingsOfRole map[*Role][]*Binding
 	byObject       map[*inventory.Object]*Binding
-	rulesByRes     map[string][]ruleRef // resource as written in rules -> rules naming it
-	nonResource    []ruleRef            // rules with nonResourceURLs
+	// Rules by resource as written in them ("pods", "*", "*/scale"): of
+	// ClusterRoles, and of Roles per namespace (a Role only grants in its
+	// namespace, so who-can need not look at the others'). nonResource
+	// are the ClusterRoles' rules with nonResourceURLs (only
+	// ClusterRoleBindings grant those).
+	rulesByRes   map[string][]ruleRef
+	nsRulesByRes map[nsResource][]ruleRef
+	nonResource  []ruleRef
+	// The RoleBindings that refer to a role, per namespace.
+	rbsOf map[roleNS][]*Binding
+}
+
+type nsResource struct{ ns, resource string }
+
+type roleNS struct {
+	role *Role
+	ns   string
 }
 
 type nsKey struct{ ns, subject string }
@@ -189,7 +213,17 @@ func (x *Index) BindingsOf(r *Role) []*Binding { return x.bindingsOfRole[r] }
 
 // HasRBAC reports whether the inventory held any RBAC object: without them
 // "no permission" means "not known", not "none".
-func (x *Index) HasRBAC() bool { return len(x.Roles) > 0 || len(x.Bindings) > 0 }
+func (x *Index) HasRBAC() bool {
+	if len(x.Bindings) > 0 {
+		return true
+	}
+	for _, r := range x.Roles {
+		if r.Object.Origin != inventory.OriginBuiltIn {
+			return true
+		}
+	}
+	return false
+}
 
 type memoKey struct{}
 
@@ -211,6 +245,7 @@ func Build(inv *inventory.Inventory) *Index {
 		bindingsOfRole:   map[*Role][]*Binding{},
 		byObject:         map[*inventory.Object]*Binding{},
 		rulesByRes:       map[string][]ruleRef{},
+		nsRulesByRes:     map[nsResource][]ruleRef{},
 	}
 	for _, gk := range []struct {
 		kind    string
@@ -238,6 +273,26 @@ func Build(inv *inventory.Inventory) *Index {
 			}
 		}
 	}
+	// Every API server has its default roles; manifests bind to them
+	// without shipping them.
+	defaults, err := defaultRoles(func(ns, name string) bool {
+		if ns == "" {
+			return x.clusterRoles[name] != nil
+		}
+		return x.roles[ns+"/"+name] != nil
+	})
+	if err != nil {
+		x.Problems = append(x.Problems, Problem{Message: err.Error()})
+	}
+	for _, o := range defaults {
+		if r := x.readRole(o); r != nil {
+			if r.Cluster() {
+				x.clusterRoles[r.Ref.Name] = r
+			} else {
+				x.roles[r.Ref.Namespace+"/"+r.Ref.Name] = r
+			}
+		}
+	}
 	// The roles that count are the last definition of each name.
 	for _, r := range x.clusterRoles {
 		x.Roles = append(x.Roles, r)
@@ -250,6 +305,13 @@ func Build(inv *inventory.Inventory) *Index {
 	for _, r := range x.Roles {
 		for i := range r.Rules {
 			ref := ruleRef{r, i}
+			if !r.Cluster() {
+				for _, res := range dedupe(r.Rules[i].Resources) {
+					k := nsResource{r.Ref.Namespace, res}
+					x.nsRulesByRes[k] = append(x.nsRulesByRes[k], ref)
+				}
+				continue
+			}
 			if len(r.Rules[i].NonResourceURLs) > 0 {
 				x.nonResource = append(x.nonResource, ref)
 			}
@@ -265,6 +327,7 @@ func Build(inv *inventory.Inventory) *Index {
 			}
 		}
 	}
+	x.indexGrantees()
 	return x
 }
 

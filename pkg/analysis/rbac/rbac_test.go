@@ -97,3 +97,36 @@ func TestWhoCanAndRisks(t *testing.T) {
 		t.Errorf("prometheus does not read secrets")
 	}
 }
+
+// TestDefaultRolesFromFiles: manifests bind to the API server's default
+// roles without shipping them; the index knows what they grant, aggregation
+// into them included, and does not report them missing.
+func TestDefaultRolesFromFiles(t *testing.T) {
+	x := load(t, "testdata/default-roles.yaml")
+	dev := rbac.User{Name: "alice", Groups: []string{"shop-devs"}}
+	auditor := rbac.User{Name: "bob", Groups: []string{"auditors"}}
+	cases := []struct {
+		u    rbac.User
+		req  rbac.Request
+		want bool
+	}{
+		{dev, rbac.Request{Verb: "get", Resource: "secrets", Namespace: "shop", Name: "db"}, true},
+		{dev, rbac.Request{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "shop", Name: "p"}, true},
+		{dev, rbac.Request{Verb: "create", Resource: "rolebindings", APIGroup: "rbac.authorization.k8s.io", Namespace: "shop"}, false},
+		{dev, rbac.Request{Verb: "get", Resource: "secrets", Namespace: "other", Name: "db"}, false},
+		{auditor, rbac.Request{Verb: "list", Resource: "pods"}, true},
+		{auditor, rbac.Request{Verb: "list", Resource: "secrets"}, false},
+		{auditor, rbac.Request{Verb: "list", APIGroup: "example.com", Resource: "widgets"}, true},
+	}
+	for _, c := range cases {
+		if got, _ := x.Authorize(c.u, c.req, false); got != c.want {
+			t.Errorf("Authorize(%s, %s) = %v, want %v", c.u.Name, c.req, got, c.want)
+		}
+	}
+	for _, p := range x.Problems {
+		t.Errorf("unexpected problem: %s", p)
+	}
+	if r := x.Role("", "view"); r == nil || r.Object.Origin != inventory.OriginBuiltIn {
+		t.Errorf("view is not the built-in default role: %+v", r)
+	}
+}

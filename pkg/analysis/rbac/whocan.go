@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -23,68 +25,73 @@ type SubjectAccess struct {
 // namespace, whose role has a rule covering it. system:masters is listed
 // first: the API server allows it everything without asking RBAC.
 func (x *Index) WhoCan(req Request) []SubjectAccess {
-	var refs []ruleRef
-	if req.IsResource() {
-		combined := req.Resource
-		if req.Subresource != "" {
-			combined += "/" + req.Subresource
-		}
-		refs = append(refs, x.rulesByRes[combined]...)
-		refs = append(refs, x.rulesByRes[rbacv1.ResourceAll]...)
-		if req.Subresource != "" {
-			refs = append(refs, x.rulesByRes["*/"+req.Subresource]...)
-		}
-	} else {
-		refs = x.nonResource
-	}
-	type subjectKey struct{ kind, name, ns string }
-	bySubject := map[subjectKey]*SubjectAccess{}
-	var order []subjectKey
-	seenRule := map[ruleRef]bool{}
-	for _, ref := range refs {
-		if seenRule[ref] || !RuleAllows(&ref.role.Rules[ref.i], req) {
-			continue
-		}
-		seenRule[ref] = true
-		for _, b := range x.bindingsOfRole[ref.role] {
-			if !b.Cluster() && (!req.IsResource() || b.Ref.Namespace != req.Namespace || req.Namespace == "") {
+	w := scratchPool.Get().(*whoCanScratch)
+	defer w.release()
+	namespaced := req.IsResource() && req.Namespace != ""
+	// scan visits the rules of one list, skipping roles no binding that
+	// applies refers to; a rule naming one of the resources of an earlier
+	// list was visited there already.
+	scan := func(refs []ruleRef, earlier []string) {
+		var role *Role
+		var crbs, rbs []*Binding
+		for _, ref := range refs {
+			if ref.role != role {
+				role, crbs, rbs = ref.role, ref.role.crbs, nil
+				if namespaced && role.rbs > 0 {
+					rbs = x.rbsOf[roleNS{ref.role, req.Namespace}]
+				}
+			}
+			if len(crbs)+len(rbs) == 0 {
 				continue
 			}
-			for _, s := range b.Subjects {
-				if b.subjectKey(s) == "" {
-					continue
-				}
-				k := subjectKey{s.Kind, s.Name, ""}
-				if s.Kind == rbacv1.ServiceAccountKind {
-					k.ns = b.SubjectNamespace(s)
-				}
-				sa := bySubject[k]
-				if sa == nil {
-					sa = &SubjectAccess{Kind: k.kind, Name: k.name, Namespace: k.ns}
-					bySubject[k] = sa
-					order = append(order, k)
-				}
-				sa.Via = append(sa.Via, Grant{Binding: b, Role: ref.role, Rule: ref.i, Subject: s})
+			rule := &ref.role.Rules[ref.i]
+			if !RuleAllows(rule, req) || namesAny(rule.Resources, earlier) {
+				continue
+			}
+			w.add(crbs, ref)
+			w.add(rbs, ref)
+		}
+	}
+	if req.IsResource() {
+		keys := []string{req.Resource, rbacv1.ResourceAll}
+		if req.Subresource != "" {
+			keys = []string{req.Resource + "/" + req.Subresource, rbacv1.ResourceAll, "*/" + req.Subresource}
+		}
+		for i, k := range keys {
+			scan(x.rulesByRes[k], keys[:i])
+			// Roles grant through RoleBindings of their namespace only.
+			if namespaced {
+				scan(x.nsRulesByRes[nsResource{req.Namespace, k}], keys[:i])
+			}
+		}
+	} else {
+		scan(x.nonResource, nil)
+	}
+	return w.result()
+}
+
+// matchable reports whether a request can match the subject at all
+// (subjectKey is not empty), without building the key.
+func (b *Binding) matchable(s rbacv1.Subject) bool {
+	switch s.Kind {
+	case rbacv1.UserKind, rbacv1.GroupKind:
+		return true
+	case rbacv1.ServiceAccountKind:
+		return b.SubjectNamespace(s) != ""
+	}
+	return false
+}
+
+// namesAny reports whether the list holds one of the names.
+func namesAny(list, names []string) bool {
+	for _, n := range names {
+		for _, s := range list {
+			if s == n {
+				return true
 			}
 		}
 	}
-	out := []SubjectAccess{{Kind: rbacv1.GroupKind, Name: GroupMasters, Privileged: true}}
-	for _, k := range order {
-		sa := bySubject[k]
-		sortGrants(sa.Via)
-		out = append(out, *sa)
-	}
-	sort.SliceStable(out[1:], func(i, j int) bool {
-		a, b := out[1+i], out[1+j]
-		if a.Kind != b.Kind {
-			return kindOrder(a.Kind) < kindOrder(b.Kind)
-		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	return out
+	return false
 }
 
 func kindOrder(k string) int {
@@ -98,18 +105,20 @@ func kindOrder(k string) int {
 }
 
 func sortGrants(gs []Grant) {
-	sort.SliceStable(gs, func(i, j int) bool {
-		a, b := gs[i], gs[j]
-		if a.Binding != b.Binding {
-			if a.Binding.Cluster() != b.Binding.Cluster() {
-				return a.Binding.Cluster()
-			}
-			if a.Binding.Ref.Namespace != b.Binding.Ref.Namespace {
-				return a.Binding.Ref.Namespace < b.Binding.Ref.Namespace
-			}
-			return a.Binding.Ref.Name < b.Binding.Ref.Name
+	slices.SortStableFunc(gs, func(a, b Grant) int {
+		if a.Binding == b.Binding {
+			return cmp.Compare(a.Rule, b.Rule)
 		}
-		return a.Rule < b.Rule
+		if a.Binding.Cluster() != b.Binding.Cluster() {
+			if a.Binding.Cluster() {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(a.Binding.Ref.Namespace, b.Binding.Ref.Namespace); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Binding.Ref.Name, b.Binding.Ref.Name)
 	})
 }
 
