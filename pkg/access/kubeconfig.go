@@ -1,6 +1,3 @@
-// Package access audits how people and tools reach a cluster. The
-// kubeconfig*.go files audit the credentials and server settings kept in
-// kubeconfig files (`kharden access kubeconfig`).
 package access
 
 import (
