@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"sort"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -75,6 +76,13 @@ func topLevel(objs []*inventory.Object) []*inventory.Object {
 			own = append(own, o)
 		}
 	}
+	// Input order differs between files and a cluster's lists: name order
+	// keeps messages and related objects stable.
+	byRef := func(list []*inventory.Object) {
+		sort.Slice(list, func(i, j int) bool { return list[i].Ref.String() < list[j].Ref.String() })
+	}
+	byRef(own)
+	byRef(controlled)
 	out := append(own, controlled...)
 	if len(out) > maxRelatedWorkloads {
 		out = out[:maxRelatedWorkloads]

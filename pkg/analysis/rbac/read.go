@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kharden/kharden/pkg/inventory"
 )
@@ -44,7 +43,7 @@ func readRules(v any) ([]rbacv1.PolicyRule, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("want a list of rules, got %s", typeName(v))
+		return nil, fmt.Errorf("want a list of rules, got %s", inventory.TypeName(v))
 	}
 	var out []rbacv1.PolicyRule
 	var firstErr error
@@ -52,7 +51,7 @@ func readRules(v any) ([]rbacv1.PolicyRule, error) {
 		m, ok := item.(map[string]any)
 		if !ok {
 			if firstErr == nil {
-				firstErr = fmt.Errorf("rules[%d]: want a mapping, got %s", i, typeName(item))
+				firstErr = fmt.Errorf("rules[%d]: want a mapping, got %s", i, inventory.TypeName(item))
 			}
 			continue
 		}
@@ -65,32 +64,13 @@ func readRules(v any) ([]rbacv1.PolicyRule, error) {
 			{"verbs", &rule.Verbs}, {"apiGroups", &rule.APIGroups}, {"resources", &rule.Resources},
 			{"resourceNames", &rule.ResourceNames}, {"nonResourceURLs", &rule.NonResourceURLs},
 		} {
-			if *f.dst, err = stringList(m[f.key]); err != nil && firstErr == nil {
+			if *f.dst, err = inventory.StringList(m[f.key]); err != nil && firstErr == nil {
 				firstErr = fmt.Errorf("rules[%d].%s: %v", i, f.key, err)
 			}
 		}
 		out = append(out, rule)
 	}
 	return out, firstErr
-}
-
-func stringList(v any) ([]string, error) {
-	if v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("want a list of strings, got %s", typeName(v))
-	}
-	out := make([]string, 0, len(list))
-	for _, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return out, fmt.Errorf("want a string, got %s", typeName(item))
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
 
 // readBinding turns a RoleBinding or ClusterRoleBinding into a Binding.
@@ -113,12 +93,12 @@ func (x *Index) readBinding(o *inventory.Object) *Binding {
 	if v, present := o.Content["subjects"]; present && v != nil {
 		list, ok := v.([]any)
 		if !ok {
-			x.problem(o, "subjects: want a list, got %s", typeName(v))
+			x.problem(o, "subjects: want a list, got %s", inventory.TypeName(v))
 		}
 		for i, item := range list {
 			m, ok := item.(map[string]any)
 			if !ok {
-				x.problem(o, "subjects[%d]: want a mapping, got %s", i, typeName(item))
+				x.problem(o, "subjects[%d]: want a mapping, got %s", i, inventory.TypeName(item))
 				continue
 			}
 			var s rbacv1.Subject
@@ -150,7 +130,7 @@ func (x *Index) readBinding(o *inventory.Object) *Binding {
 func readAggregation(v any) ([]selector, []string, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("want a mapping, got %s", typeName(v))
+		return nil, nil, fmt.Errorf("want a mapping, got %s", inventory.TypeName(v))
 	}
 	raw, present := m["clusterRoleSelectors"]
 	if !present || raw == nil {
@@ -158,13 +138,13 @@ func readAggregation(v any) ([]selector, []string, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("clusterRoleSelectors: want a list, got %s", typeName(raw))
+		return nil, nil, fmt.Errorf("clusterRoleSelectors: want a list, got %s", inventory.TypeName(raw))
 	}
 	var sels []selector
 	var texts []string
 	var firstErr error
 	for i, item := range list {
-		ls, err := labelSelector(item)
+		ls, err := inventory.LabelSelector(item)
 		if err == nil {
 			var sel selector
 			sel, err = newSelector(ls)
@@ -179,70 +159,4 @@ func readAggregation(v any) ([]selector, []string, error) {
 		}
 	}
 	return sels, texts, firstErr
-}
-
-func labelSelector(v any) (*metav1.LabelSelector, error) {
-	if v == nil {
-		return &metav1.LabelSelector{}, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("want a mapping, got %s", typeName(v))
-	}
-	ls := &metav1.LabelSelector{}
-	if ml, ok := m["matchLabels"]; ok && ml != nil {
-		mm, ok := ml.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("matchLabels: want a mapping, got %s", typeName(ml))
-		}
-		ls.MatchLabels = map[string]string{}
-		for k, v := range mm {
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("matchLabels.%s: want a string, got %s", k, typeName(v))
-			}
-			ls.MatchLabels[k] = s
-		}
-	}
-	if me, ok := m["matchExpressions"]; ok && me != nil {
-		list, ok := me.([]any)
-		if !ok {
-			return nil, fmt.Errorf("matchExpressions: want a list, got %s", typeName(me))
-		}
-		for i, item := range list {
-			em, ok := item.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("matchExpressions[%d]: want a mapping, got %s", i, typeName(item))
-			}
-			var req metav1.LabelSelectorRequirement
-			req.Key, _ = em["key"].(string)
-			op, _ := em["operator"].(string)
-			req.Operator = metav1.LabelSelectorOperator(op)
-			vals, err := stringList(em["values"])
-			if err != nil {
-				return nil, fmt.Errorf("matchExpressions[%d].values: %v", i, err)
-			}
-			req.Values = vals
-			ls.MatchExpressions = append(ls.MatchExpressions, req)
-		}
-	}
-	return ls, nil
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64, float64, int:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a mapping"
-	}
-	return fmt.Sprintf("%T", v)
 }
