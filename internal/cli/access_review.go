@@ -17,7 +17,7 @@ type accessReviewFlags struct {
 	output     string
 	failOn     string
 	configPath string
-	rbacInputFlags
+	inputFlags
 }
 
 func newAccessReviewCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -52,7 +52,7 @@ func newAccessReviewCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when an unsuppressed finding is at or above this severity (info, low, medium, high, critical)")
 	fl.StringVar(&f.configPath, "config", "", "configuration file with breakGlassGroups (default: .kharden.yaml found upward from the first path)")
-	f.rbacInputFlags.addFlags(fl, "")
+	f.inputFlags.addFlags(fl, "")
 	return cmd
 }
 
@@ -66,7 +66,7 @@ func accessReviewRuleList() string {
 }
 
 func runAccessReview(ctx context.Context, f *accessReviewFlags, cluster bool, paths []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
-	output, err := rbacOutput(f.output)
+	output, err := answerOutput(f.output)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func runAccessReview(ctx context.Context, f *accessReviewFlags, cluster bool, pa
 	if err != nil {
 		return usageError("%v", err)
 	}
-	in, err := f.load(ctx, cluster, paths, false, stdin, stderr)
+	in, err := f.load(ctx, cluster, paths, access.RBACKinds(), false, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func runAccessReview(ctx context.Context, f *accessReviewFlags, cluster bool, pa
 	if err != nil {
 		return err
 	}
-	if err := rbacFinishInput(in.inv, review.Warnings, stderr); err != nil {
+	if err := finishInput(in.inv, review.Warnings, stderr); err != nil {
 		return err
 	}
 	if failOn != nil && review.Exceeds(*failOn) {

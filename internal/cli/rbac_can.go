@@ -14,7 +14,7 @@ type rbacCanFlags struct {
 	groups    []string
 	namespace string
 	output    string
-	rbacInputFlags
+	inputFlags
 }
 
 func newRBACCanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -47,12 +47,12 @@ func newRBACCanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 	fl.StringArrayVar(&f.groups, "group", nil, "a group the user belongs to (repeatable; Users only)")
 	fl.StringVarP(&f.namespace, "namespace", "n", "", "show this namespace only (and the cluster-wide rules)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
-	f.rbacInputFlags.addFlags(fl, "")
+	f.inputFlags.addFlags(fl, "")
 	return cmd
 }
 
 func runRBACCan(ctx context.Context, f *rbacCanFlags, cluster bool, subject string, stdin io.Reader, stdout, stderr io.Writer) error {
-	output, err := rbacOutput(f.output)
+	output, err := answerOutput(f.output)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func runRBACCan(ctx context.Context, f *rbacCanFlags, cluster bool, subject stri
 	if err != nil {
 		return usageError("%v", err)
 	}
-	in, err := f.load(ctx, cluster, f.files, false, stdin, stderr)
+	in, err := f.load(ctx, cluster, f.files, access.RBACKinds(), false, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -76,5 +76,5 @@ func runRBACCan(ctx context.Context, f *rbacCanFlags, cluster bool, subject stri
 	if err != nil {
 		return err
 	}
-	return rbacFinishInput(in.inv, answer.Warnings, stderr)
+	return finishInput(in.inv, answer.Warnings, stderr)
 }

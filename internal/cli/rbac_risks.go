@@ -24,7 +24,7 @@ type rbacRisksFlags struct {
 	showSuppressed bool
 	allowEmpty     bool
 	noColor        bool
-	rbacInputFlags
+	inputFlags
 }
 
 func newRBACRisksCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -54,7 +54,7 @@ func newRBACRisksCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Comma
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings too (they are always counted)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "do not fail when no Kubernetes object is found")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the table")
-	f.rbacInputFlags.addFlags(fl, "")
+	f.inputFlags.addFlags(fl, "")
 	return cmd
 }
 
@@ -75,7 +75,7 @@ func runRBACRisks(ctx context.Context, f *rbacRisksFlags, cluster bool, paths []
 	if err != nil {
 		return usageError("%v", err)
 	}
-	in, err := f.load(ctx, cluster, paths, false, stdin, stderr)
+	in, err := f.load(ctx, cluster, paths, access.RBACKinds(), false, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,13 +91,13 @@ func runRBACRisks(ctx context.Context, f *rbacRisksFlags, cluster bool, paths []
 	if format != report.FormatTable {
 		for _, d := range res.Diagnostics {
 			if d.Warning {
-				fmt.Fprintln(stderr, "Warning:", rbacSafeLine(d.String()))
+				fmt.Fprintln(stderr, "Warning:", safeLine(d.String()))
 			}
 		}
 	}
 	if errs := res.InputErrors(); len(errs) > 0 {
 		for _, d := range errs {
-			fmt.Fprintln(stderr, "Error:", rbacSafeLine(d.String()))
+			fmt.Fprintln(stderr, "Error:", safeLine(d.String()))
 		}
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%d input error(s)", len(errs))}
 	}

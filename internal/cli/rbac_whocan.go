@@ -15,7 +15,7 @@ type rbacWhoCanFlags struct {
 	name      string
 	apiGroup  string
 	output    string
-	rbacInputFlags
+	inputFlags
 }
 
 func newRBACWhoCanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -53,12 +53,12 @@ func newRBACWhoCanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Comm
 	fl.StringVar(&f.name, "name", "", "name of the object the request is about (counts for rules with resourceNames)")
 	fl.StringVar(&f.apiGroup, "api-group", "", "API group of the resource (default: resolved from its name)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
-	f.rbacInputFlags.addFlags(fl, "answer for every namespace: per subject, where it may (\"*\" for every namespace)")
+	f.inputFlags.addFlags(fl, "answer for every namespace: per subject, where it may (\"*\" for every namespace)")
 	return cmd
 }
 
 func runRBACWhoCan(ctx context.Context, f *rbacWhoCanFlags, cluster bool, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	output, err := rbacOutput(f.output)
+	output, err := answerOutput(f.output)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runRBACWhoCan(ctx context.Context, f *rbacWhoCanFlags, cluster bool, args [
 	if err := q.Validate(); err != nil {
 		return usageError("%v", err)
 	}
-	in, err := f.load(ctx, cluster, f.files, true, stdin, stderr)
+	in, err := f.load(ctx, cluster, f.files, access.RBACKinds(), true, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -83,5 +83,5 @@ func runRBACWhoCan(ctx context.Context, f *rbacWhoCanFlags, cluster bool, args [
 	if err != nil {
 		return err
 	}
-	return rbacFinishInput(in.inv, answer.Warnings, stderr)
+	return finishInput(in.inv, answer.Warnings, stderr)
 }

@@ -7,15 +7,16 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kharden/kharden/pkg/access"
 	"github.com/kharden/kharden/pkg/inventory"
 )
 
-// rbacInputFlags are the inputs the rbac and access review commands share:
-// files (as scan reads them) or a live cluster, of which only the RBAC
-// objects, ServiceAccounts, namespaces, CRDs and workloads are read.
-type rbacInputFlags struct {
+// inputFlags are the inputs the analysis commands (rbac, access review,
+// netpol) share: files (as scan reads them) or a live cluster, of which
+// only the kinds the command needs are read.
+type inputFlags struct {
 	files            []string
 	values           []string
 	set              []string
@@ -29,7 +30,7 @@ type rbacInputFlags struct {
 
 // addFlags registers the input flags. allNamespaces is the usage of -A for
 // a command that gives it a meaning; "" hides the flag.
-func (f *rbacInputFlags) addFlags(fl *pflag.FlagSet, allNamespaces string) {
+func (f *inputFlags) addFlags(fl *pflag.FlagSet, allNamespaces string) {
 	fl.StringArrayVarP(&f.files, "filename", "f", nil, "file, directory, chart or kustomization to read (repeatable; - for stdin)")
 	fl.StringArrayVar(&f.values, "values", nil, "Helm values file (repeatable)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value (repeatable)")
@@ -40,7 +41,7 @@ func (f *rbacInputFlags) addFlags(fl *pflag.FlagSet, allNamespaces string) {
 	fl.StringVar(&f.defaultNamespace, "default-namespace", "default",
 		"files: namespace of namespaced objects without one (and of Helm releases), as kubectl apply would use")
 	f.clusterFlags.addFlags(fl)
-	fl.Lookup("cluster").Usage = "read the RBAC objects of the live cluster of the kubeconfig (the default when no file is given and a kubeconfig is present)"
+	fl.Lookup("cluster").Usage = "read the live cluster of the kubeconfig (the default when no file is given and a kubeconfig is present)"
 	if a := fl.Lookup("all-namespaces"); a != nil {
 		if allNamespaces == "" {
 			a.Hidden = true
@@ -50,8 +51,8 @@ func (f *rbacInputFlags) addFlags(fl *pflag.FlagSet, allNamespaces string) {
 	}
 }
 
-// rbacInput is what a command answers from.
-type rbacInput struct {
+// loadedInput is what a command answers from.
+type loadedInput struct {
 	inv       *inventory.Inventory
 	resources access.Resources
 	// inputs name what was read: the paths, or the cluster's context.
@@ -60,14 +61,14 @@ type rbacInput struct {
 
 // useCluster decides between files and the cluster as scan does: --cluster,
 // or no file given and a kubeconfig flag or file present.
-func (f *rbacInputFlags) useCluster(cmd *cobra.Command, paths []string) bool {
+func (f *inputFlags) useCluster(cmd *cobra.Command, paths []string) bool {
 	return f.cluster || (len(paths) == 0 && (f.clusterFlags.explicit(cmd.Flags()) || kubeconfigPresent()))
 }
 
 // load reads the input; resolve asks the cluster's discovery for resource
 // names too. Input problems inside files are diagnostics on the inventory,
-// reported by rbacFinishInput; errors here are usage errors.
-func (f *rbacInputFlags) load(ctx context.Context, cluster bool, paths []string, resolve bool, stdin io.Reader, stderr io.Writer) (*rbacInput, error) {
+// reported by finishInput; errors here are usage errors.
+func (f *inputFlags) load(ctx context.Context, cluster bool, paths []string, kinds []schema.GroupKind, resolve bool, stdin io.Reader, stderr io.Writer) (*loadedInput, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -86,7 +87,7 @@ func (f *rbacInputFlags) load(ctx context.Context, cluster bool, paths []string,
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
-		return &rbacInput{inv: inv, resources: access.FileResources(inv), inputs: paths}, nil
+		return &loadedInput{inv: inv, resources: access.FileResources(inv), inputs: paths}, nil
 	}
 	// Every namespace: -n of these commands is the namespace of the
 	// question, not a restriction of what is read.
@@ -94,12 +95,12 @@ func (f *rbacInputFlags) load(ctx context.Context, cluster bool, paths []string,
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	target.opts.Kinds = access.RBACKinds()
+	target.opts.Kinds = kinds
 	inv, err := loadCluster(ctx, target, stderr)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	in := &rbacInput{inv: inv, resources: access.FileResources(inv), inputs: []string{target.label}}
+	in := &loadedInput{inv: inv, resources: access.FileResources(inv), inputs: []string{target.label}}
 	if resolve {
 		res, err := access.DiscoveryResources(ctx, target.opts.Config, target.opts.RequestTimeout)
 		if err != nil {
@@ -110,18 +111,18 @@ func (f *rbacInputFlags) load(ctx context.Context, cluster bool, paths []string,
 	return in, nil
 }
 
-// rbacFinishInput prints the inventory's warnings and errors on stderr, after
+// finishInput prints the inventory's warnings and errors on stderr, after
 // the answer; input errors make the exit code 2.
-func rbacFinishInput(inv *inventory.Inventory, warnings []string, stderr io.Writer) error {
+func finishInput(inv *inventory.Inventory, warnings []string, stderr io.Writer) error {
 	for _, w := range warnings {
-		fmt.Fprintln(stderr, "Warning:", rbacSafeLine(w))
+		fmt.Fprintln(stderr, "Warning:", safeLine(w))
 	}
 	var errs int
 	for _, d := range inv.Diagnostics {
 		if d.Warning {
-			fmt.Fprintln(stderr, "Warning:", rbacSafeLine(d.String()))
+			fmt.Fprintln(stderr, "Warning:", safeLine(d.String()))
 		} else {
-			fmt.Fprintln(stderr, "Error:", rbacSafeLine(d.String()))
+			fmt.Fprintln(stderr, "Error:", safeLine(d.String()))
 			errs++
 		}
 	}
@@ -131,8 +132,8 @@ func rbacFinishInput(inv *inventory.Inventory, warnings []string, stderr io.Writ
 	return nil
 }
 
-// rbacSafeLine keeps text from the input from driving the terminal.
-func rbacSafeLine(s string) string {
+// safeLine keeps text from the input from driving the terminal.
+func safeLine(s string) string {
 	var b []rune
 	for _, r := range s {
 		switch {
@@ -147,8 +148,8 @@ func rbacSafeLine(s string) string {
 	return string(b)
 }
 
-// rbacOutput checks an output flag of the answer commands.
-func rbacOutput(o string) (string, error) {
+// answerOutput checks an output flag of the answer commands.
+func answerOutput(o string) (string, error) {
 	switch o {
 	case "table", "json":
 		return o, nil
