@@ -60,7 +60,7 @@ func bindingRisks(inv *inventory.Inventory, idx *rbac.Index, b *rbac.Binding) []
 	all := inv.Memo(bindingRisksKey{}, func() any {
 		m := map[*rbac.Binding][]rbac.Risk{}
 		for _, b := range idx.Bindings {
-			if rs := effectiveRisks(idx, b, idx.BindingRisks(b)); len(rs) > 0 {
+			if rs := idx.BindingRisks(b); len(rs) > 0 {
 				m[b] = rs
 			}
 		}

@@ -113,6 +113,9 @@ func (x *Index) BindingRisks(b *Binding) []Risk {
 	}
 	var out []Risk
 	if b.Role == nil {
+		if x.providedElsewhere(b) {
+			return nil
+		}
 		return append(out, Risk{ID: RiskBindingToMissingRole, Binding: b,
 			What: fmt.Sprintf("roleRef %s %q does not exist", b.RoleRef.Kind, b.RoleRef.Name)})
 	}
@@ -131,7 +134,7 @@ func (x *Index) BindingRisks(b *Binding) []Risk {
 		return append(out, Risk{ID: RiskClusterAdminBinding, Binding: b, Rules: admin, What: what})
 	}
 	for _, id := range PermissionRisks {
-		if r, ok := ruleRisk(id, b); ok {
+		if r, ok := ruleRisk(id, b); ok && inScope(b, r) {
 			out = append(out, r)
 		}
 	}
