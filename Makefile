@@ -46,6 +46,7 @@ bench: build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count 5 ./bench ./pkg/... | tee bin/bench.txt
 	$(GO) run ./bench/corpus -bin $(BIN) -corpus $(KHARDEN_CORPUS)/real -runs 7
 	$(GO) run -tags $(TAGS) ./bench/rbac
+	$(GO) run -tags $(TAGS) ./bench/netpol
 
 # The live-cluster figure: 20,000 objects loaded into a real API server, then
 # bare lists against scan --cluster (minutes: loading is the slow part).
@@ -57,6 +58,11 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDocuments -fuzztime 60s ./pkg/inventory
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pkg/imageref
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzBuild -fuzztime 60s ./pkg/analysis/rbac
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzBuild -fuzztime 60s ./pkg/analysis/netpol
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzAuditKubeconfig -fuzztime 60s ./pkg/access
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseSpec -fuzztime 60s ./pkg/network
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDependsOn -fuzztime 60s ./pkg/network
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzReachQuestion -fuzztime 60s ./pkg/network
 
 clean:
 	rm -rf bin

@@ -19,6 +19,7 @@ func Catalogue() []*Check {
 	all = append(all, goChecks...)
 	all = append(all, analysisChecks...)
 	all = append(all, rbacChecks...)
+	all = append(all, netpolChecks...)
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all
 }

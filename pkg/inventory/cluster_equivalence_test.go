@@ -126,6 +126,13 @@ func scanFindings(t *testing.T, inv *inventory.Inventory, cfg *config.Config, ap
 		if !applied[inventory.Key{GK: gk, Namespace: f.Object.Namespace, Name: f.Object.Name}] {
 			continue
 		}
+		if strings.HasPrefix(string(f.Rule), "namespace-without-default-deny-") && f.Object.Kind != "Namespace" {
+			// Files often lack the Namespace object a cluster always has:
+			// the finding is then anchored on a workload of the namespace,
+			// and exists on the cluster side on the Namespace (not applied
+			// by the test when it pre-exists, such as default).
+			continue
+		}
 		out[fmt.Sprintf("%s %s %s/%s: %s", f.Rule, gk, f.Object.Namespace, f.Object.Name, f.Message)] = true
 	}
 	return out

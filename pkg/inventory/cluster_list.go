@@ -266,7 +266,8 @@ func isConnectionError(err error) bool {
 	}
 	// http2 reports a lost connection in words only.
 	msg := err.Error()
-	return strings.Contains(msg, "http2: client connection lost") || strings.Contains(msg, "GOAWAY")
+	return strings.Contains(msg, "http2: client connection lost") || strings.Contains(msg, "GOAWAY") ||
+		strings.Contains(msg, "http2: client connection force closed")
 }
 
 func isTimeout(err error) bool {

@@ -84,6 +84,7 @@ func TestListDiagnostic(t *testing.T) {
 		{"503", apierrors.NewServiceUnavailable("restarting"), false, true, "partial result:"},
 		{"429", apierrors.NewTooManyRequests("slow down", 1), false, true, "partial result:"},
 		{"refused", refused, false, true, "could not be listed: dial tcp: connect: connection refused"},
+		{"http2 closed", errors.New(`Get "https://h/apis": http2: client connection force closed via ClientConn.Close`), false, true, "partial result:"},
 		{"other", errors.New("x509: certificate signed by unknown authority"), false, false, "partial result:"},
 	}
 	for _, tt := range tests {

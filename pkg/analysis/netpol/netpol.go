@@ -48,11 +48,11 @@ type Namespace struct {
 // Workload is a pod, or the pods of a workload (all alike): the unit
 // endpoints are named by.
 type Workload struct {
-	Ref       finding.ObjectRef // Pod, Deployment, StatefulSet, ...
-	Object    *inventory.Object
+	Ref    finding.ObjectRef // Pod, Deployment, StatefulSet, ...
+	Object *inventory.Object
 	// Owner is, for a live pod, the workload that made it (its controller's
 	// controller: a Deployment rather than its ReplicaSet); else Ref.
-	Owner finding.ObjectRef
+	Owner     finding.ObjectRef
 	Namespace *Namespace
 	Labels    labels.Set
 	Ports     []ContainerPort

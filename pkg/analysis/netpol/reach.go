@@ -44,6 +44,9 @@ type Side struct {
 	// Isolated: some policy selects the pod for this direction, so only
 	// what those policies allow passes.
 	Isolated bool
+	// HostNetwork: the pod uses its node's network, which policies do not
+	// govern (see Model.side); it is open in this direction.
+	HostNetwork bool
 	// Selecting are the policies selecting the pod for this direction.
 	Selecting []*Policy
 	// Allowing are the rules that let the connection through.
@@ -57,6 +60,10 @@ type Decision struct {
 	Allowed bool
 	Egress  Side
 	Ingress Side
+	// NoCommonPort: asked for some port (Port 0), each side allows some
+	// port of the protocol but none is allowed by both (egress to 80 only,
+	// ingress on 443 only), so no connection passes.
+	NoCommonPort bool
 }
 
 // Reach decides whether src may open a connection to dst, and why.
@@ -68,15 +75,27 @@ func (m *Model) Reach(src, dst Endpoint, c Conn) Decision {
 	d.Egress = m.side(src.Workload, dst, c, true)
 	d.Ingress = m.side(dst.Workload, src, c, false)
 	d.Allowed = d.Egress.Allowed && d.Ingress.Allowed
+	if c.Port == 0 && d.Allowed && !commonPort(&d, dst, c.Protocol) {
+		d.Allowed, d.NoCommonPort = false, true
+	}
 	return d
 }
 
 // side judges one direction for the pod w (nil: outside the cluster);
 // peer is the other end. For egress the named ports are those of the peer
 // (the destination); for ingress those of w.
+//
+// A hostNetwork pod is modelled as the most common network plugins treat
+// it (Kubernetes leaves the behaviour undefined): no policy's podSelector
+// selects it, so it is open in both directions, and no peer selector
+// matches it (see PeerMatches). Traffic between a pod and its own node is
+// always allowed by the plugins; the model does not know nodes.
 func (m *Model) side(w *Workload, peer Endpoint, c Conn, egress bool) Side {
 	if w == nil {
 		return Side{Allowed: true}
+	}
+	if w.HostNetwork {
+		return Side{Governed: true, HostNetwork: true, Allowed: true}
 	}
 	s := Side{Governed: true}
 	dst := w
@@ -132,12 +151,15 @@ func (m *Model) ruleAllows(r *Rule, policyNS string, peer Endpoint, dst *Workloa
 // PeerMatches reports whether a from/to entry of a policy in policyNS
 // covers the endpoint. Pod selectors match pods only; an ipBlock matches
 // addresses outside the cluster only (whether it matches pod addresses
-// depends on the network plugin; kharden does not count on it).
+// depends on the network plugin; kharden does not count on it). A
+// hostNetwork pod speaks with its node's address: no selector matches it,
+// and neither does an ipBlock (the node's address is not known), so only
+// a rule admitting every peer admits it.
 func (m *Model) PeerMatches(p *Peer, policyNS string, e Endpoint) bool {
 	if e.Workload == nil {
 		return p.IPBlock != nil && p.IPBlock.Contains(e.IP)
 	}
-	if p.IPBlock != nil {
+	if p.IPBlock != nil || e.Workload.HostNetwork {
 		return false
 	}
 	w := e.Workload

@@ -35,7 +35,9 @@ func Build(inv *inventory.Inventory) *Model {
 		if p := m.readPolicy(o); p != nil {
 			m.Policies = append(m.Policies, p)
 			m.byNamespace[p.Namespace] = append(m.byNamespace[p.Namespace], p)
-			if ns := m.namespace(p.Namespace); ns.Object == nil && len(inv.ByKind(inventory.KindNamespace)) > 0 {
+			// default and kube-* exist in every cluster, listed or not.
+			if ns := m.namespace(p.Namespace); ns.Object == nil && len(inv.ByKind(inventory.KindNamespace)) > 0 &&
+				p.Namespace != "default" && !strings.HasPrefix(p.Namespace, "kube-") {
 				m.problem(o, "namespace %q is not among the input's namespaces: the policy applies only once it exists", p.Namespace)
 			}
 		}
@@ -67,24 +69,33 @@ func (m *Model) readWorkloads(inv *inventory.Inventory) {
 			livePods = append(livePods, o)
 		}
 	}
+	// Running pods stand for their workload; a workload with no running
+	// pod (a CronJob between runs, a Deployment scaled to zero, or any
+	// workload read from files) stands for the pods it will make.
 	var sources []*inventory.Object
-	if len(livePods) > 0 {
-		for _, o := range livePods {
-			phase, _ := inventory.MapAt(o.Content, "status")["phase"].(string)
-			if phase == "Succeeded" || phase == "Failed" {
-				continue
-			}
-			sources = append(sources, o)
+	running := map[finding.ObjectRef]bool{}
+	for _, o := range livePods {
+		phase, _ := inventory.MapAt(o.Content, "status")["phase"].(string)
+		if phase == "Succeeded" || phase == "Failed" {
+			continue
 		}
-	} else {
-		for _, gk := range inventory.WorkloadKinds() {
-			if gk == inventory.KindPodTemplate {
-				continue
+		sources = append(sources, o)
+		owner := topOwner(inv, o)
+		owner.APIVersion = ""
+		running[owner] = true
+	}
+	for _, gk := range inventory.WorkloadKinds() {
+		if gk == inventory.KindPodTemplate {
+			continue
+		}
+		for _, o := range inv.ByKind(gk) {
+			if gk == inventory.KindPod && o.Origin == inventory.OriginCluster {
+				continue // already counted, or finished
 			}
-			for _, o := range inv.ByKind(gk) {
-				if !controlled(o) {
-					sources = append(sources, o)
-				}
+			ref := o.Ref
+			ref.APIVersion = ""
+			if !controlledWithin(inv, o) && !running[ref] {
+				sources = append(sources, o)
 			}
 		}
 	}
@@ -153,15 +164,17 @@ func controllerOf(o *inventory.Object) (kind, name string, ok bool) {
 	return "", "", false
 }
 
-// controlled reports whether an object has a controlling owner (a
-// ReplicaSet of a Deployment): its owner is the workload.
-func controlled(o *inventory.Object) bool {
-	refs, _ := inventory.MapAt(o.Content, "metadata")["ownerReferences"].([]any)
-	for _, r := range refs {
-		if m, ok := r.(map[string]any); ok {
-			if c, _ := m["controller"].(bool); c {
-				return true
-			}
+// controlledWithin reports whether an object's controller is in the
+// inventory (its pods are that controller's); a Pod or ReplicaSet whose
+// controller is not in the input still stands for pods.
+func controlledWithin(inv *inventory.Inventory, o *inventory.Object) bool {
+	kind, name, ok := controllerOf(o)
+	if !ok {
+		return false
+	}
+	for _, c := range inv.InNamespace(o.Ref.Namespace) {
+		if c.Ref.Kind == kind && c.Ref.Name == name {
+			return true
 		}
 	}
 	return false
@@ -240,10 +253,13 @@ func (m *Model) readPolicy(o *inventory.Object) *Policy {
 	if ing, present := spec["ingress"]; present && ing != nil {
 		p.IngressRules = m.readRules(o, "spec.ingress", "from", ing)
 	}
+	// The API server defaults policyTypes from the egress section as
+	// written, so a rule dropped as unreadable still makes egress isolated.
 	egressRules := false
 	if eg, present := spec["egress"]; present && eg != nil {
 		p.EgressRules = m.readRules(o, "spec.egress", "to", eg)
-		egressRules = len(p.EgressRules) > 0
+		list, isList := eg.([]any)
+		egressRules = isList && len(list) > 0
 	}
 	if types, present := spec["policyTypes"]; present && types != nil {
 		list, err := inventory.StringList(types)
@@ -351,12 +367,14 @@ func (m *Model) readPeer(v any) (Peer, error) {
 	}
 	var p Peer
 	var err error
-	if s, present := pm["podSelector"]; present {
+	// A null selector is an absent one (the API's nil pointer), not the
+	// empty selector: "namespaceSelector: null" keeps the policy's namespace.
+	if s, present := pm["podSelector"]; present && s != nil {
 		if p.PodSelector, err = m.selector(s); err != nil {
 			return Peer{}, fmt.Errorf("podSelector: %v", err)
 		}
 	}
-	if s, present := pm["namespaceSelector"]; present {
+	if s, present := pm["namespaceSelector"]; present && s != nil {
 		if p.NamespaceSelector, err = m.selector(s); err != nil {
 			return Peer{}, fmt.Errorf("namespaceSelector: %v", err)
 		}
