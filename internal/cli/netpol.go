@@ -153,6 +153,19 @@ func newNetpolMatrixCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Co
 }
 
 func runNetpolMatrix(ctx context.Context, f *netpolAnswerFlags, cluster bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runNetpolView(ctx, f, cluster, stdin, stdout, stderr, func(s *netpol.Summary, ns string) (tableWriter, error) {
+		return network.BuildMatrix(s, ns)
+	})
+}
+
+// tableWriter is an answer that prints itself as a table (and marshals as
+// JSON).
+type tableWriter interface{ WriteTable(io.Writer) error }
+
+// runNetpolView loads the input, builds a view of the reachability summary
+// and prints it as a table or JSON.
+func runNetpolView(ctx context.Context, f *netpolAnswerFlags, cluster bool, stdin io.Reader, stdout, stderr io.Writer,
+	build func(*netpol.Summary, string) (tableWriter, error)) error {
 	output, err := answerOutput(f.output)
 	if err != nil {
 		return err
@@ -162,14 +175,14 @@ func runNetpolMatrix(ctx context.Context, f *netpolAnswerFlags, cluster bool, st
 		return err
 	}
 	m := netpol.For(in.inv)
-	mx, err := network.BuildMatrix(netpol.SummaryFor(in.inv), f.namespace)
+	view, err := build(netpol.SummaryFor(in.inv), f.namespace)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	if output == "json" {
-		err = rbacWriteJSON(stdout, mx)
+		err = rbacWriteJSON(stdout, view)
 	} else {
-		err = mx.WriteTable(stdout)
+		err = view.WriteTable(stdout)
 	}
 	if err != nil {
 		return err
@@ -205,28 +218,9 @@ func newNetpolCoverageCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.
 }
 
 func runNetpolCoverage(ctx context.Context, f *netpolAnswerFlags, cluster bool, stdin io.Reader, stdout, stderr io.Writer) error {
-	output, err := answerOutput(f.output)
-	if err != nil {
-		return err
-	}
-	in, err := f.load(ctx, cluster, f.files, network.NetpolKinds(), false, stdin, stderr)
-	if err != nil {
-		return err
-	}
-	m := netpol.For(in.inv)
-	cov, err := network.BuildCoverage(netpol.SummaryFor(in.inv), f.namespace)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	if output == "json" {
-		err = rbacWriteJSON(stdout, cov)
-	} else {
-		err = cov.WriteTable(stdout)
-	}
-	if err != nil {
-		return err
-	}
-	return finishNetpol(in, m, nil, stderr)
+	return runNetpolView(ctx, f, cluster, stdin, stdout, stderr, func(s *netpol.Summary, ns string) (tableWriter, error) {
+		return network.BuildCoverage(s, ns)
+	})
 }
 
 // netpolMissingNamespace is how the model words a policy whose namespace
