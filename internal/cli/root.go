@@ -93,5 +93,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newScanCommand(stdin, stdout, stderr), newRulesCommand(stdout), newExplainCommand(stdout),
 		newSchemaCommand(stdout), newLabCommand(stdout, stderr))
 	root.AddCommand(newRBACCommand(stdin, stdout, stderr), newAccessCommand(stdin, stdout, stderr), newNetpolCommand(stdin, stdout, stderr))
+	root.AddCommand(newControlplaneCommand(stdin, stdout, stderr))
+	root.AddCommand(newReencryptCommand(stdout, stderr))
+	root.AddCommand(newEtcdCommand(stdout, stderr))
 	return root
 }

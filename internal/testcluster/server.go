@@ -69,7 +69,7 @@ func (c *Cluster) writeServerFiles(opts Options) ([]flag, error) {
 		)
 	}
 	if len(opts.EncryptionConfig) > 0 {
-		p, err := write("encryption-config.yaml", opts.EncryptionConfig)
+		p, err := write(encryptionConfigFile, opts.EncryptionConfig)
 		if err != nil {
 			return nil, err
 		}
