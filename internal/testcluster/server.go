@@ -88,6 +88,11 @@ func (c *Cluster) writeServerFiles(opts Options) ([]flag, error) {
 	_, ownAuthn := extra["authentication-config"]
 	_, ownAnon := extra["anonymous-auth"]
 	switch {
+	case opts.AnonymousAuth && slices.Contains(modes, "AlwaysAllow"):
+		// kube-apiserver resets --anonymous-auth to false next to
+		// AlwaysAllow, and then never becomes ready to envtest's anonymous
+		// probe: refuse rather than hang and leave a process behind.
+		return nil, fmt.Errorf("AnonymousAuth with the AlwaysAllow authorizer: kube-apiserver turns anonymous auth off in that combination; enable anonymous access through an AuthenticationConfiguration (Options.Flags[\"authentication-config\"]) instead")
 	case opts.AnonymousAuth:
 		flags = append(flags, flag{"anonymous-auth", []string{"true"}})
 	case !ownAuthn && !ownAnon:

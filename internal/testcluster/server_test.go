@@ -99,3 +99,13 @@ func TestServerFlags(t *testing.T) {
 		t.Error("a webhook without a policy was accepted")
 	}
 }
+
+// TestAnonymousWithAlwaysAllowRefused: the API server would turn anonymous
+// auth off and never pass envtest's anonymous readiness probe.
+func TestAnonymousWithAlwaysAllowRefused(t *testing.T) {
+	c := &Cluster{Dir: t.TempDir()}
+	_, err := c.writeServerFiles(Options{AnonymousAuth: true, AuthorizationModes: []string{"AlwaysAllow"}})
+	if err == nil || !strings.Contains(err.Error(), "AuthenticationConfiguration") {
+		t.Fatalf("want a refusal naming the way out, got %v", err)
+	}
+}
