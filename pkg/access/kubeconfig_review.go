@@ -63,29 +63,17 @@ func ReviewKubeconfigs(paths []string, cfg *config.Config, now time.Time) *Kubec
 
 // Exceeds reports whether an unsuppressed finding is at or above sev.
 func (r *KubeconfigReview) Exceeds(sev finding.Severity) bool {
-	for _, f := range r.Findings {
-		if f.Suppressed == nil && f.Severity >= sev {
-			return true
-		}
-	}
-	return false
+	return finding.Exceeds(r.Findings, sev)
 }
 
 // Report turns the review into what the renderers print; the errors become
 // diagnostics with file and line.
 func (r *KubeconfigReview) Report(tool report.Tool, showSuppressed bool) *report.Report {
-	rep := &report.Report{
-		Tool:           tool,
-		Inputs:         r.Files,
-		Objects:        r.Entries,
-		Rules:          scan.RuleMetadata(r.Rules),
-		Findings:       r.Findings,
-		ShowSuppressed: showSuppressed,
-	}
+	var diags []inventory.Diagnostic
 	for _, err := range r.Errors {
-		rep.Diagnostics = append(rep.Diagnostics, kcDiagnostic(err))
+		diags = append(diags, kcDiagnostic(err))
 	}
-	return rep
+	return scan.AnalysisReport(tool, r.Files, r.Entries, r.Rules, r.Findings, diags, showSuppressed)
 }
 
 // kcDiagnostic turns an audit error into a report diagnostic.

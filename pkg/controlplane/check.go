@@ -241,30 +241,16 @@ func (r *Review) InputErrors() []error {
 }
 
 // Exceeds reports whether an unsuppressed finding is at or above sev.
-func (r *Review) Exceeds(sev finding.Severity) bool {
-	for _, f := range r.Findings {
-		if f.Suppressed == nil && f.Severity >= sev {
-			return true
-		}
-	}
-	return false
-}
+func (r *Review) Exceeds(sev finding.Severity) bool { return finding.Exceeds(r.Findings, sev) }
 
 // Report turns the review into what the renderers print; errors and
 // warnings become diagnostics with file and line.
 func (r *Review) Report(tool report.Tool, showSuppressed bool) *report.Report {
-	rep := &report.Report{
-		Tool:           tool,
-		Inputs:         r.Inputs,
-		Objects:        r.Objects,
-		Rules:          scan.RuleMetadata(r.Rules),
-		Findings:       r.Findings,
-		ShowSuppressed: showSuppressed,
-	}
+	var diags []inventory.Diagnostic
 	for _, err := range r.Errors {
-		rep.Diagnostics = append(rep.Diagnostics, diagnostic(err))
+		diags = append(diags, diagnostic(err))
 	}
-	return rep
+	return scan.AnalysisReport(tool, r.Inputs, r.Objects, r.Rules, r.Findings, diags, showSuppressed)
 }
 
 // diagnostic turns an input error into a report diagnostic.

@@ -160,3 +160,14 @@ func stripIndexes(path string) string {
 	}
 	return b.String()
 }
+
+// Exceeds reports whether an unsuppressed finding is at or above sev (what
+// --fail-on asks).
+func Exceeds(fs []Finding, sev Severity) bool {
+	for i := range fs {
+		if fs[i].Suppressed == nil && fs[i].Severity >= sev {
+			return true
+		}
+	}
+	return false
+}

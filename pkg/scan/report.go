@@ -2,6 +2,8 @@ package scan
 
 import (
 	"github.com/kharden/kharden/pkg/checks"
+	"github.com/kharden/kharden/pkg/finding"
+	"github.com/kharden/kharden/pkg/inventory"
 	"github.com/kharden/kharden/pkg/report"
 )
 
@@ -16,6 +18,22 @@ func Report(res *Result, tool report.Tool, inputs []string, showSuppressed bool)
 		Diagnostics:    res.Diagnostics,
 		ShowSuppressed: showSuppressed,
 		Baseline:       res.Baseline,
+	}
+}
+
+// AnalysisReport is the report of an analysis command (kubeconfig audit,
+// control-plane check): its inputs, the objects it read, its rules, its
+// findings (completed by Finish) and its input problems.
+func AnalysisReport(tool report.Tool, inputs []string, objects int, rules []*checks.Check, fs []finding.Finding,
+	diags []inventory.Diagnostic, showSuppressed bool) *report.Report {
+	return &report.Report{
+		Tool:           tool,
+		Inputs:         inputs,
+		Objects:        objects,
+		Rules:          RuleMetadata(rules),
+		Findings:       fs,
+		Diagnostics:    diags,
+		ShowSuppressed: showSuppressed,
 	}
 }
 

@@ -137,14 +137,7 @@ func (r *Result) Active() []finding.Finding {
 }
 
 // Exceeds reports whether any unsuppressed finding is at or above sev.
-func (r *Result) Exceeds(sev finding.Severity) bool {
-	for _, f := range r.Findings {
-		if f.Suppressed == nil && f.Severity >= sev {
-			return true
-		}
-	}
-	return false
-}
+func (r *Result) Exceeds(sev finding.Severity) bool { return finding.Exceeds(r.Findings, sev) }
 
 // InputErrors returns the diagnostics that make the run fail (exit 2).
 func (r *Result) InputErrors() []inventory.Diagnostic {
