@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -223,11 +222,6 @@ func runNetpolCoverage(ctx context.Context, f *netpolAnswerFlags, cluster bool, 
 	})
 }
 
-// netpolMissingNamespace is how the model words a policy whose namespace
-// the input lacks: a warning (the input may simply not list namespaces),
-// where every other problem means part of a policy was ignored.
-const netpolMissingNamespace = "is not among the input's namespaces"
-
 // finishNetpol prints the model's problems and the input's diagnostics
 // after the answer; unreadable policies and input errors make the exit
 // code 2.
@@ -235,7 +229,7 @@ func finishNetpol(in *loadedInput, m *netpol.Model, warnings []string, stderr io
 	warnings = append([]string(nil), warnings...)
 	errs := 0
 	for _, p := range m.Problems {
-		if strings.Contains(p.Message, netpolMissingNamespace) {
+		if p.Warning {
 			warnings = append(warnings, p.String())
 			continue
 		}

@@ -143,6 +143,10 @@ type Problem struct {
 	Object  finding.ObjectRef
 	Source  finding.Source
 	Message string
+	// Warning marks a problem that ignored nothing of the input (a policy
+	// whose namespace the input does not list); the others dropped part of
+	// a policy.
+	Warning bool
 }
 
 func (p Problem) String() string {

@@ -39,6 +39,7 @@ func Build(inv *inventory.Inventory) *Model {
 			if ns := m.namespace(p.Namespace); ns.Object == nil && len(inv.ByKind(inventory.KindNamespace)) > 0 &&
 				p.Namespace != "default" && !strings.HasPrefix(p.Namespace, "kube-") {
 				m.problem(o, "namespace %q is not among the input's namespaces: the policy applies only once it exists", p.Namespace)
+				m.Problems[len(m.Problems)-1].Warning = true
 			}
 		}
 	}
