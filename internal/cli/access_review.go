@@ -87,12 +87,7 @@ func runAccessReview(ctx context.Context, f *accessReviewFlags, cluster bool, pa
 		return err
 	}
 	review := access.ReviewAccess(in.inv, cfg, now)
-	if output == "json" {
-		err = rbacWriteJSON(stdout, review)
-	} else {
-		err = review.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := writeAnswer(stdout, output, review); err != nil {
 		return err
 	}
 	if err := finishInput(in.inv, review.Warnings, stderr); err != nil {

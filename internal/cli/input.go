@@ -156,3 +156,16 @@ func answerOutput(o string) (string, error) {
 	}
 	return "", usageError("unknown output format %q (want table or json)", o)
 }
+
+// tableWriter is an answer that prints itself as a table (and marshals as
+// JSON).
+type tableWriter interface{ WriteTable(io.Writer) error }
+
+// writeAnswer prints an analysis answer in the output format answerOutput
+// accepted: indented JSON, or its table.
+func writeAnswer(w io.Writer, output string, answer tableWriter) error {
+	if output == "json" {
+		return rbacWriteJSON(w, answer)
+	}
+	return answer.WriteTable(w)
+}

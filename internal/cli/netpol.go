@@ -103,12 +103,7 @@ func runNetpolReach(ctx context.Context, f *netpolReachFlags, cluster bool, stdi
 		}
 		return usageError("%v", err)
 	}
-	if output == "json" {
-		err = rbacWriteJSON(stdout, answer)
-	} else {
-		err = answer.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := writeAnswer(stdout, output, answer); err != nil {
 		return err
 	}
 	return finishNetpol(in, m, answer.Warnings, stderr)
@@ -157,10 +152,6 @@ func runNetpolMatrix(ctx context.Context, f *netpolAnswerFlags, cluster bool, st
 	})
 }
 
-// tableWriter is an answer that prints itself as a table (and marshals as
-// JSON).
-type tableWriter interface{ WriteTable(io.Writer) error }
-
 // runNetpolView loads the input, builds a view of the reachability summary
 // and prints it as a table or JSON.
 func runNetpolView(ctx context.Context, f *netpolAnswerFlags, cluster bool, stdin io.Reader, stdout, stderr io.Writer,
@@ -178,12 +169,7 @@ func runNetpolView(ctx context.Context, f *netpolAnswerFlags, cluster bool, stdi
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if output == "json" {
-		err = rbacWriteJSON(stdout, view)
-	} else {
-		err = view.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := writeAnswer(stdout, output, view); err != nil {
 		return err
 	}
 	return finishNetpol(in, m, nil, stderr)

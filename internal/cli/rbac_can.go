@@ -68,12 +68,7 @@ func runRBACCan(ctx context.Context, f *rbacCanFlags, cluster bool, subject stri
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if output == "json" {
-		err = rbacWriteJSON(stdout, answer)
-	} else {
-		err = answer.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := writeAnswer(stdout, output, answer); err != nil {
 		return err
 	}
 	return finishInput(in.inv, answer.Warnings, stderr)

@@ -75,12 +75,7 @@ func runRBACWhoCan(ctx context.Context, f *rbacWhoCanFlags, cluster bool, args [
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if output == "json" {
-		err = rbacWriteJSON(stdout, answer)
-	} else {
-		err = answer.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := writeAnswer(stdout, output, answer); err != nil {
 		return err
 	}
 	return finishInput(in.inv, answer.Warnings, stderr)
