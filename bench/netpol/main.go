@@ -8,31 +8,16 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"io"
 	"os"
+
+	"github.com/kharden/kharden/bench/benchutil"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("netpol", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	runs := fs.Int("runs", 5, "runs of each measurement (the median is printed)")
-	seed := fs.Int64("seed", 1, "seed of the generated network")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *runs < 1 {
-		fmt.Fprintln(stderr, "bench/netpol: -runs must be at least 1")
-		return 2
-	}
-	res, err := measure(*seed, *runs)
-	if err != nil {
-		fmt.Fprintln(stderr, "bench/netpol:", err)
-		return 1
-	}
-	res.print(stdout)
-	return 0
+	return benchutil.Run("netpol", args, stdout, stderr, "seed of the generated network", func(seed int64, runs int) (benchutil.Printer, error) {
+		return measure(seed, runs)
+	})
 }

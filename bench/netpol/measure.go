@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kharden/kharden/bench/benchutil"
 	"github.com/kharden/kharden/pkg/analysis/netpol"
 	"github.com/kharden/kharden/pkg/analysis/netpol/netgen"
 	"github.com/kharden/kharden/pkg/network"
@@ -62,8 +63,8 @@ func measure(seed int64, runs int) (*results, error) {
 		retained = append(retained, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
 		runtime.KeepAlive(s)
 	}
-	res.build, res.summary = median(builds), median(summaries)
-	res.retainedMiB, res.allocatedMiB = median(retained), median(allocated)
+	res.build, res.summary = benchutil.Median(builds), benchutil.Median(summaries)
+	res.retainedMiB, res.allocatedMiB = benchutil.Median(retained), benchutil.Median(allocated)
 	res.workloads, res.classes, res.policies = len(m.Workloads), len(m.Classes), len(m.Policies)
 
 	r := rand.New(rand.NewPCG(uint64(seed), 2))
@@ -92,7 +93,7 @@ func measure(seed int64, runs int) (*results, error) {
 		p50s = append(p50s, lat[len(lat)/2])
 		p99s = append(p99s, lat[len(lat)*99/100])
 	}
-	res.reachP50, res.reachP99 = median(p50s), median(p99s)
+	res.reachP50, res.reachP99 = benchutil.Median(p50s), benchutil.Median(p99s)
 	res.allowedShare = float64(allowed) / float64(asked)
 
 	var ru syscall.Rusage
@@ -102,18 +103,12 @@ func measure(seed int64, runs int) (*results, error) {
 	return res, nil
 }
 
-func median[T time.Duration | float64](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func (r *results) print(w io.Writer) {
+func (r *results) Print(w io.Writer) {
 	fmt.Fprintf(w, "NetworkPolicy analysis: %d workloads (%d classes), %d policies, median of %d runs (GOMAXPROCS %d)\n\n",
 		r.workloads, r.classes, r.policies, r.runs, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "%-28s %12s %12s %7s\n", "measurement", "median", "target", "ratio")
 	row := func(name string, got, target time.Duration) {
-		fmt.Fprintf(w, "%-28s %12s %12s %7.3f\n", name, round(got), "< "+target.String(), got.Seconds()/target.Seconds())
+		fmt.Fprintf(w, "%-28s %12s %12s %7.3f\n", name, benchutil.Round(got), "< "+target.String(), got.Seconds()/target.Seconds())
 	}
 	mem := func(name string, got float64, target float64) {
 		if target == 0 {
@@ -122,7 +117,7 @@ func (r *results) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%-28s %8.1f MiB %8.0f MiB %7.3f\n", name, got, target, got/target)
 	}
-	fmt.Fprintf(w, "%-28s %12s\n", "model build", round(r.build))
+	fmt.Fprintf(w, "%-28s %12s\n", "model build", benchutil.Round(r.build))
 	row("summary", r.summary, summaryTarget)
 	mem("  heap retained", r.retainedMiB, 0)
 	mem("  heap allocated", r.allocatedMiB, summaryMemTarget)
@@ -130,17 +125,4 @@ func (r *results) print(w io.Writer) {
 	row(fmt.Sprintf("reach p50 (%d queries)", reachQueries), r.reachP50, reachTarget)
 	row("reach p99", r.reachP99, reachTarget)
 	fmt.Fprintf(w, "%-28s %11.0f%%\n", "  allowed", 100*r.allowedShare)
-}
-
-// round keeps three significant figures or so.
-func round(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	case d >= time.Microsecond:
-		return d.Round(10 * time.Nanosecond)
-	}
-	return d
 }

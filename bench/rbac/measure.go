@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kharden/kharden/bench/benchutil"
 	"github.com/kharden/kharden/pkg/analysis/rbac"
 	"github.com/kharden/kharden/pkg/analysis/rbac/rbacgen"
 )
@@ -63,7 +64,7 @@ func measure(seed int64, runs int) (*results, error) {
 		retained = append(retained, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6)
 		runtime.KeepAlive(x)
 	}
-	res.build, res.retainedMB = median(builds), median(retained)
+	res.build, res.retainedMB = benchutil.Median(builds), benchutil.Median(retained)
 
 	reqs := rbacgen.Questions(seed+1, objects, whoCanRequests)
 	var p50s, p99s []time.Duration
@@ -78,7 +79,7 @@ func measure(seed int64, runs int) (*results, error) {
 		p50s = append(p50s, lat[len(lat)/2])
 		p99s = append(p99s, lat[len(lat)*99/100])
 	}
-	res.whoCanP50, res.whoCanP99 = median(p50s), median(p99s)
+	res.whoCanP50, res.whoCanP99 = benchutil.Median(p50s), benchutil.Median(p99s)
 
 	qs := rbacgen.Questions(seed+2, objects, questionPool)
 	var auths []time.Duration
@@ -94,41 +95,22 @@ func measure(seed int64, runs int) (*results, error) {
 		}
 		auths = append(auths, time.Since(start))
 	}
-	res.authorize = median(auths)
+	res.authorize = benchutil.Median(auths)
 	res.allowedShare = float64(allowed) / authorizeCalls
 	return res, nil
 }
 
-func median[T time.Duration | float64](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func (r *results) print(w io.Writer) {
+func (r *results) Print(w io.Writer) {
 	fmt.Fprintf(w, "RBAC index: %d roles and bindings, median of %d runs (GOMAXPROCS %d)\n\n",
 		r.objects, r.runs, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(w, "%-22s %12s %10s %7s\n", "measurement", "median", "target", "ratio")
 	row := func(name string, got, target time.Duration) {
-		fmt.Fprintf(w, "%-22s %12s %10s %7.2f\n", name, round(got), "< "+target.String(), got.Seconds()/target.Seconds())
+		fmt.Fprintf(w, "%-22s %12s %10s %7.2f\n", name, benchutil.Round(got), "< "+target.String(), got.Seconds()/target.Seconds())
 	}
 	row("build", r.build, buildTarget)
 	fmt.Fprintf(w, "%-22s %9.1f MB\n", "  heap retained", r.retainedMB)
 	row(fmt.Sprintf("who-can p50 (%d)", whoCanRequests), r.whoCanP50, whoCanP50Target)
-	fmt.Fprintf(w, "%-22s %12s\n", "who-can p99", round(r.whoCanP99))
+	fmt.Fprintf(w, "%-22s %12s\n", "who-can p99", benchutil.Round(r.whoCanP99))
 	row("authorize x 1M", r.authorize, authorizeTarget)
 	fmt.Fprintf(w, "%-22s %11.0f%%\n", "  allowed", 100*r.allowedShare)
-}
-
-// round keeps three significant figures or so.
-func round(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	case d >= time.Microsecond:
-		return d.Round(10 * time.Nanosecond)
-	}
-	return d
 }
