@@ -47,6 +47,7 @@ bench: build
 	$(GO) run ./bench/corpus -bin $(BIN) -corpus $(KHARDEN_CORPUS)/real -runs 7
 	$(GO) run -tags $(TAGS) ./bench/rbac
 	$(GO) run -tags $(TAGS) ./bench/netpol
+	$(GO) run -tags $(TAGS) ./bench/audit
 
 # The live-cluster figure: 20,000 objects loaded into a real API server, then
 # bare lists against scan --cluster (minutes: loading is the slow part).
@@ -63,6 +64,7 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseSpec -fuzztime 60s ./pkg/network
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDependsOn -fuzztime 60s ./pkg/network
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzReachQuestion -fuzztime 60s ./pkg/network
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/auditlog
 
 clean:
 	rm -rf bin

@@ -46,6 +46,8 @@ type Config struct {
 	// MaxTokenExpirationSeconds bounds the expirationSeconds of projected
 	// ServiceAccount token volumes (default DefaultMaxTokenExpirationSeconds).
 	MaxTokenExpirationSeconds int64 `json:"maxTokenExpirationSeconds,omitempty"`
+	// Detect configures the audit-log and DNS detectors.
+	Detect Detect `json:"detect,omitempty"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `json:"-"`
@@ -138,7 +140,13 @@ func Parse(data []byte) (*Config, error) {
 	if c.DataClassificationKey == "" {
 		c.DataClassificationKey = Default().DataClassificationKey
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := c.Detection(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Validate checks exceptions are complete: nothing silently permanent.
@@ -228,4 +236,14 @@ func (c *Config) MaxTokenExpiration() int64 {
 		return DefaultMaxTokenExpirationSeconds
 	}
 	return c.MaxTokenExpirationSeconds
+}
+
+// RuleEnabledAny reports whether any of the rules runs (each on by default).
+func (c *Config) RuleEnabledAny(ids []finding.RuleID) bool {
+	for _, id := range ids {
+		if c.RuleEnabled(id, true) {
+			return true
+		}
+	}
+	return len(ids) == 0
 }

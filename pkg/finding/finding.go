@@ -105,6 +105,8 @@ type Finding struct {
 	// Related are other objects the finding involves, in order (for a risky
 	// permission: the binding, the role and the rule that grant it).
 	Related []Related `json:"related,omitempty"`
+	// Detection is set on findings of the audit and DNS detectors.
+	Detection *Detection `json:"detection,omitempty"`
 }
 
 // Related is an object a finding involves besides its subject.
