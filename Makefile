@@ -48,6 +48,7 @@ bench: build
 	$(GO) run -tags $(TAGS) ./bench/rbac
 	$(GO) run -tags $(TAGS) ./bench/netpol
 	$(GO) run -tags $(TAGS) ./bench/audit
+	$(GO) run -tags $(TAGS) ./bench/dns
 
 # The live-cluster figure: 20,000 objects loaded into a real API server, then
 # bare lists against scan --cluster (minutes: loading is the slow part).
@@ -65,6 +66,9 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDependsOn -fuzztime 60s ./pkg/network
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzReachQuestion -fuzztime 60s ./pkg/network
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/auditlog
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzObjectDetectors -fuzztime 60s ./pkg/detect/auditlog
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./pkg/detect/dns
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/dns
 
 clean:
 	rm -rf bin

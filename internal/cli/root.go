@@ -96,6 +96,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newControlplaneCommand(stdin, stdout, stderr))
 	root.AddCommand(newReencryptCommand(stdout, stderr))
 	root.AddCommand(newEtcdCommand(stdout, stderr))
-	root.AddCommand(newAuditCommand(stdin, stdout, stderr))
+	root.AddCommand(newAuditCommand(stdin, stdout, stderr), newDNSCommand(stdin, stdout, stderr))
 	return root
 }

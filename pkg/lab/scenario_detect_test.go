@@ -9,6 +9,7 @@ import (
 
 	"github.com/kharden/kharden/pkg/checks"
 	"github.com/kharden/kharden/pkg/detect/auditlog"
+	"github.com/kharden/kharden/pkg/detect/dns"
 	"github.com/kharden/kharden/pkg/finding"
 )
 
@@ -50,5 +51,34 @@ func TestBotsScenarioDetected(t *testing.T) {
 				t.Errorf("%s: bot %s not reported (got %v)", rule, ip, hit[rule])
 			}
 		}
+	}
+}
+
+// The miner scenario's CoreDNS log is caught: dns-random-domains on the
+// miner's pod address, and no DNS finding on the ordinary pods.
+func TestDNSMinerScenarioDetected(t *testing.T) {
+	var log bytes.Buffer
+	if err := writeCoreDNSLog(&log, logEpoch); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := dns.New(dns.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dns.NewDecoder(&log, "coredns.log")
+	var rec dns.Record
+	for d.Next(&rec) {
+		eng.Observe(&rec)
+	}
+	eng.Close()
+	random := false
+	for _, f := range eng.Findings() {
+		if !strings.Contains(f.Object.Name, minerPodIP) {
+			t.Errorf("false positive: %s on %s: %s", f.Rule, f.Object, f.Message)
+		}
+		random = random || f.Rule == checks.RuleDNSRandomDomains
+	}
+	if !random {
+		t.Error("the miner's random TXT queries were not reported")
 	}
 }
