@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzReachQuestion -fuzztime 60s ./pkg/network
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/auditlog
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzObjectDetectors -fuzztime 60s ./pkg/detect/auditlog
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzServeIngest -fuzztime 60s ./pkg/detect/auditserve
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./pkg/detect/dns
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/dns
 

@@ -22,7 +22,7 @@ func newAuditCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Use:   "audit",
 		Short: "Detect attacks and risky changes in the API server's audit events (log files or the audit webhook)",
 	}
-	cmd.AddCommand(newAuditAnalyzeCommand(stdin, stdout, stderr))
+	cmd.AddCommand(newAuditAnalyzeCommand(stdin, stdout, stderr), newAuditServeCommand(stdout, stderr))
 	return cmd
 }
 
