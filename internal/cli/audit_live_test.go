@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +59,7 @@ detect:
   authFailures: {min: 20, factor: 5}
   requestRate: {min: 150, factor: 10}
   secretBulk: 5
+  allowedLateness: 2s
 `
 
 // auditPlantedSecret is a value that must appear nowhere in the output.
@@ -67,16 +71,40 @@ const auditPlantedSecret = "hunter2-planted-value-9f8e7d"
 // reports, and no secret value reaches the output.
 func TestAuditAnalyzeLive(t *testing.T) {
 	noKubeconfig(t)
-	c := testcluster.Start(t, testcluster.Options{AuditPolicy: []byte(auditLivePolicy), AnonymousAuth: true})
-	auditLiveActions(t, c)
-	// The log backend writes as events complete; give it a moment.
-	time.Sleep(2 * time.Second)
-
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, ".kharden.yaml")
 	if err := os.WriteFile(cfgPath, []byte(auditLiveConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The second path: `kharden audit serve`, which the API server's
+	// webhook backend posts the same events to.
+	cert, key, _ := auditServeCert(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	alerts, serveErr := &auditServeBuffer{}, &auditServeBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runAuditServeCmd(ctx, alerts, serveErr, "--address", addr, "--tls-cert-file", cert, "--tls-private-key-file", key,
+			"--spool-dir", filepath.Join(dir, "spool"), "--config", cfgPath)
+	}()
+	caPEM, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhook := fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: kharden\n  cluster:\n    server: https://%s/\n"+
+		"    certificate-authority-data: %s\nusers:\n- name: apiserver\n  user: {}\ncontexts:\n- name: default\n"+
+		"  context: {cluster: kharden, user: apiserver}\ncurrent-context: default\n", addr, base64.StdEncoding.EncodeToString(caPEM))
+	c := testcluster.Start(t, testcluster.Options{AuditPolicy: []byte(auditLivePolicy), AuditWebhookKubeconfig: []byte(webhook), AnonymousAuth: true})
+	auditLiveActions(t, c)
+	// The log backend writes as events complete; give it a moment.
+	time.Sleep(2 * time.Second)
+
 	code, out, stderr := run(t, "", "audit", "analyze", c.AuditLogPath, "--config", cfgPath, "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -90,25 +118,74 @@ func TestAuditAnalyzeLive(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	got := map[finding.RuleID][]string{}
-	for _, f := range rep.Findings {
-		got[f.Rule] = append(got[f.Rule], f.Object.String())
+	auditLiveCheck(t, "audit analyze", rep.Findings)
+	t.Logf("%s", stderr)
+
+	// The webhook path reports the same detectors, as alerts on stdout.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		fs := auditLiveAlerts(t, alerts.String())
+		if len(auditLiveMissing(fs)) == 0 || time.Now().After(deadline) {
+			auditLiveCheck(t, "audit serve", fs)
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
+	if strings.Contains(alerts.String(), auditPlantedSecret) || strings.Contains(serveErr.String(), auditPlantedSecret) {
+		t.Fatal("a secret value reached the alerts")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v\n%s", err, serveErr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("serve did not stop")
+	}
+}
+
+// auditLiveAlerts reads serve's JSON-line alerts.
+func auditLiveAlerts(t *testing.T, out string) []finding.Finding {
+	var fs []finding.Finding
+	for _, line := range strings.Split(out, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var f finding.Finding
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("alert is not a finding: %v: %s", err, line)
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// auditLiveMissing lists the expected rules without their finding.
+func auditLiveMissing(fs []finding.Finding) []string {
+	var missing []string
 	for rule, object := range auditLiveExpected {
-		objs := got[rule]
 		found := false
-		for _, o := range objs {
-			if strings.Contains(o, object) {
+		for _, f := range fs {
+			if f.Rule == rule && strings.Contains(f.Object.String(), object) {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%s: want a finding on %s, got %v", rule, object, objs)
+			missing = append(missing, string(rule)+" on "+object)
 		}
 	}
-	t.Logf("%s", stderr)
-	if t.Failed() {
-		t.Logf("findings: %v", got)
+	return missing
+}
+
+func auditLiveCheck(t *testing.T, path string, fs []finding.Finding) {
+	t.Helper()
+	if missing := auditLiveMissing(fs); len(missing) > 0 {
+		got := map[finding.RuleID][]string{}
+		for _, f := range fs {
+			got[f.Rule] = append(got[f.Rule], f.Object.String())
+		}
+		t.Errorf("%s: missing %v; got %v", path, missing, got)
 	}
 }
 

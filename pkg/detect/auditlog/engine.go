@@ -177,6 +177,17 @@ func (e *Engine) Observe(ev *Event) {
 	}
 }
 
+// AdvanceTo moves time on without an event (a live stream gone quiet):
+// windows that ended AllowedLateness before now close and report.
+func (e *Engine) AdvanceTo(now time.Time) {
+	if wm := now.Add(-e.env.Settings.AllowedLateness).Truncate(time.Second); wm.After(e.watermark) {
+		e.watermark = wm
+		for _, d := range e.dets {
+			d.advance(wm, e.rep)
+		}
+	}
+}
+
 // Watermark is the time before which windows are closed.
 func (e *Engine) Watermark() time.Time { return e.watermark }
 

@@ -57,6 +57,7 @@ func (s *Server) analyse(name string) {
 	var ev auditlog.Event
 	var n int64
 	var derr error
+	s.engineMu.Lock()
 	for {
 		if derr = dec.Next(&ev); derr != nil {
 			break
@@ -64,6 +65,7 @@ func (s *Server) analyse(name string) {
 		s.engine.Observe(&ev)
 		n++
 	}
+	s.engineMu.Unlock()
 	st := dec.Stats()
 	s.countProblems(st)
 	s.metrics.eventsAnalysed.Add(float64(n))

@@ -98,10 +98,13 @@ type Options struct {
 
 // Server is a running webhook backend; see the package documentation.
 type Server struct {
-	opts      Options
-	spool     *Spool
-	metrics   *metrics
-	engine    *auditlog.Engine
+	opts    Options
+	spool   *Spool
+	metrics *metrics
+	engine  *auditlog.Engine
+	// engineMu serialises the consumer and the clock that closes windows
+	// while no batch arrives.
+	engineMu  sync.Mutex
 	alerter   *alerter
 	tls       *tls.Config
 	clientCAs bool
@@ -233,6 +236,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(consumerDone)
 		s.consume(stop)
 	}()
+	go s.tick(stop)
 	if s.alerter != nil {
 		go s.alerter.run()
 	}
@@ -361,4 +365,22 @@ func (s *Server) countEvents(body []byte) (int, bool) {
 		return len(arr), true
 	}
 	return 1, true
+}
+
+// tick closes rate windows by the wall clock when the stream is quiet: a
+// spike is reported once its window is over, not when the next batch
+// happens to arrive.
+func (s *Server) tick(stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			s.engineMu.Lock()
+			s.engine.AdvanceTo(now)
+			s.engineMu.Unlock()
+		}
+	}
 }
