@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +48,7 @@ func newDNSAnalyzeCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Comm
 			"says so). Thresholds are the detect section of .kharden.yaml.\n\n" +
 			"Give the pods with -f (manifests holding Pods with status.podIP) or --cluster (only Pods and\n" +
 			"Namespaces are read) to name the pod behind each client address.\n\n" +
-			"Rules:\n" + dnsRuleList() + "\n" +
+			"Rules:\n" + ruleList(dns.Rules()) + "\n" +
 			"Statistics (lines, queries, lines skipped by reason) are printed on stderr.\n" +
 			"Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on;\n" +
 			"2 usage errors or an input that could not be read, after the report is printed.",
@@ -74,50 +73,23 @@ func newDNSAnalyzeCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Comm
 	return cmd
 }
 
-// dnsRuleList lists the rules for the help text, from the catalogue.
-func dnsRuleList() string {
-	var b strings.Builder
-	for _, c := range dns.Rules() {
-		fmt.Fprintf(&b, "  %-22s %-7s %s\n", c.ID, c.Severity, c.Summary)
-	}
-	return b.String()
-}
-
 // dnsPodKinds are what --cluster reads.
 var dnsPodKinds = []schema.GroupKind{{Kind: "Pod"}, {Kind: "Namespace"}}
-
-// dnsTime parses --since/--until: RFC 3339 or a duration before now.
-func dnsTime(flag, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, usageError("--%s %q: want an RFC 3339 time or a duration such as 2h", flag, s)
-}
 
 func runDNSAnalyze(ctx context.Context, f *dnsAnalyzeFlags, paths []string, cluster bool, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
 	format, err := report.ParseFormat(f.output)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	var failOn *finding.Severity
-	if f.failOn != "" {
-		s, err := finding.ParseSeverity(f.failOn)
-		if err != nil {
-			return usageError("--fail-on: %v", err)
-		}
-		failOn = &s
-	}
-	since, err := dnsTime("since", f.since, now)
+	failOn, err := parseSeverityFlag(f.failOn)
 	if err != nil {
 		return err
 	}
-	until, err := dnsTime("until", f.until, now)
+	since, err := parseWhen("since", f.since, now)
+	if err != nil {
+		return err
+	}
+	until, err := parseWhen("until", f.until, now)
 	if err != nil {
 		return err
 	}

@@ -166,19 +166,14 @@ func (e *Engine) Observe(ev *Event) {
 	}
 	if ev.Time.After(e.newest) {
 		e.newest = ev.Time
-		// Windows close on whole seconds of progress: cheap, and exact
-		// enough for windows of a minute.
-		if wm := e.newest.Add(-e.env.Settings.AllowedLateness).Truncate(time.Second); wm.After(e.watermark) {
-			e.watermark = wm
-			for _, d := range e.dets {
-				d.advance(wm, e.rep)
-			}
-		}
+		e.AdvanceTo(ev.Time)
 	}
 }
 
-// AdvanceTo moves time on without an event (a live stream gone quiet):
-// windows that ended AllowedLateness before now close and report.
+// AdvanceTo moves time on to now (the newest event, or the clock of a live
+// stream gone quiet): windows that ended AllowedLateness before now close
+// and report. The watermark moves in whole seconds: cheap, and exact enough
+// for windows of a minute.
 func (e *Engine) AdvanceTo(now time.Time) {
 	if wm := now.Add(-e.env.Settings.AllowedLateness).Truncate(time.Second); wm.After(e.watermark) {
 		e.watermark = wm
