@@ -153,3 +153,28 @@ func workload(ns, name string, r *rand.Rand) map[string]any {
 			"spec": map[string]any{"replicas": int64(2), "selector": map[string]any{"matchLabels": map[string]any{"app": name}}, "template": tmpl}}
 	}
 }
+
+// Workloads builds namespaces namespaces of perNamespace workloads each
+// (every workload kind, hardened or careless), deterministic for a seed:
+// the shape `kharden rollout plan` is measured on.
+func Workloads(namespaces, perNamespace int, seed uint64) *inventory.Inventory {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var b inventory.Builder
+	count := 0
+	add := func(content map[string]any) {
+		o, err := inventory.NewObject(content, inventory.OriginFile, finding.Source{File: fmt.Sprintf("synthetic/%07d.yaml", count), Line: 1})
+		if err != nil {
+			panic(err) // generator bug, not input
+		}
+		b.Add(o)
+		count++
+	}
+	for ns := 0; ns < namespaces; ns++ {
+		nsName := fmt.Sprintf("team-%04d", ns)
+		add(namespace(nsName, r))
+		for w := 0; w < perNamespace; w++ {
+			add(workload(nsName, fmt.Sprintf("app-%d", w), r))
+		}
+	}
+	return b.Build()
+}

@@ -97,5 +97,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newReencryptCommand(stdout, stderr))
 	root.AddCommand(newEtcdCommand(stdout, stderr))
 	root.AddCommand(newAuditCommand(stdin, stdout, stderr), newDNSCommand(stdin, stdout, stderr))
+	root.AddCommand(newPolicyCommand(stdout, stderr), newRolloutCommand(stdin, stdout, stderr), newExceptionsCommand(stdout, stderr))
+	root.AddCommand(newPSACommand(stdin, stdout, stderr))
 	return root
 }

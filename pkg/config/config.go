@@ -46,6 +46,9 @@ type Config struct {
 	// MaxTokenExpirationSeconds bounds the expirationSeconds of projected
 	// ServiceAccount token volumes (default DefaultMaxTokenExpirationSeconds).
 	MaxTokenExpirationSeconds int64 `json:"maxTokenExpirationSeconds,omitempty"`
+	// Rollout configures `kharden rollout`: canary and production
+	// namespaces, the Pod Security level aimed at, promotion criteria.
+	Rollout Rollout `json:"rollout,omitempty"`
 	// Detect configures the audit-log and DNS detectors.
 	Detect Detect `json:"detect,omitempty"`
 
@@ -65,6 +68,9 @@ type Exception struct {
 	Owner   string           `json:"owner"`
 	Reason  string           `json:"reason"`
 	Expires string           `json:"expires"` // YYYY-MM-DD, inclusive
+	// Permanent exceptions have no expiry; they are refused unless marked
+	// so, with a reason.
+	Permanent bool `json:"permanent,omitempty"`
 	Scope   Scope            `json:"scope,omitempty"`
 }
 
@@ -146,6 +152,9 @@ func Parse(data []byte) (*Config, error) {
 	if _, err := c.Detection(); err != nil {
 		return nil, err
 	}
+	if err := c.Rollout.validate(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -163,10 +172,14 @@ func (c *Config) Validate() error {
 		if e.Reason == "" {
 			missing = append(missing, "reason")
 		}
-		if e.Expires == "" {
-			missing = append(missing, "expires")
-		} else if _, err := ParseDate(e.Expires); err != nil {
-			errs = append(errs, fmt.Errorf("exceptions[%d].expires: %w", i, err))
+		if e.Expires == "" && !e.Permanent {
+			missing = append(missing, "expires (or permanent: true with a reason)")
+		} else if e.Expires != "" && e.Permanent {
+			errs = append(errs, fmt.Errorf("exceptions[%d]: both expires and permanent", i))
+		} else if e.Expires != "" {
+			if _, err := ParseDate(e.Expires); err != nil {
+				errs = append(errs, fmt.Errorf("exceptions[%d].expires: %w", i, err))
+			}
 		}
 		if len(missing) > 0 {
 			errs = append(errs, fmt.Errorf("exceptions[%d]: missing %s", i, strings.Join(missing, ", ")))
@@ -246,4 +259,15 @@ func (c *Config) RuleEnabledAny(ids []finding.RuleID) bool {
 		}
 	}
 	return len(ids) == 0
+}
+
+// ExpiredAt reports whether the exception no longer applies at now: its
+// expiry date has passed (or cannot be read). Permanent exceptions never
+// expire.
+func (e Exception) ExpiredAt(now time.Time) bool {
+	if e.Permanent && e.Expires == "" {
+		return false
+	}
+	expired, err := Expired(e.Expires, now)
+	return err != nil || expired
 }

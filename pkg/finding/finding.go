@@ -133,9 +133,13 @@ func (f *Finding) ComputeFingerprint() string {
 	var buf [512]byte
 	b := buf[:0]
 	for i, s := range [...]string{string(f.Rule), f.Object.Group(), f.Object.Kind, f.Object.Namespace, f.Object.Name,
-		f.Container, stripIndexes(f.Path), file} {
+		f.Container, f.Path, file} {
 		if i > 0 {
 			b = append(b, 0)
+		}
+		if i == 6 {
+			b = appendStripped(b, s)
+			continue
 		}
 		b = append(b, s...)
 	}
@@ -143,24 +147,20 @@ func (f *Finding) ComputeFingerprint() string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// stripIndexes removes "[n]" list indexes from a field path.
-func stripIndexes(path string) string {
-	if !strings.Contains(path, "[") {
-		return path
-	}
-	var b strings.Builder
+// appendStripped appends a field path without its "[n]" list indexes.
+func appendStripped(b []byte, path string) []byte {
 	depth := 0
-	for _, r := range path {
-		switch {
-		case r == '[':
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '[':
 			depth++
-		case r == ']' && depth > 0:
+		case c == ']' && depth > 0:
 			depth--
 		case depth == 0:
-			b.WriteRune(r)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // Exceeds reports whether an unsuppressed finding is at or above sev (what

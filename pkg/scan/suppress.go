@@ -27,7 +27,7 @@ func suppression(f finding.Finding, e *checks.AnnotationException, cfg *config.C
 		if !coversRule(x, f.Rule) || !inScope(x.Scope, f) {
 			continue
 		}
-		if expired, err := config.Expired(x.Expires, now); err != nil || expired {
+		if x.ExpiredAt(now) {
 			continue
 		}
 		return &finding.Suppression{Kind: finding.SuppressedByConfig, Reason: x.Reason, Owner: x.Owner, Expires: x.Expires}
@@ -95,8 +95,7 @@ func expiredConfigExceptions(cfg *config.Config, cat []*checks.Check, now time.T
 	}
 	var out []finding.Finding
 	for i, e := range cfg.Exceptions {
-		expired, err := config.Expired(e.Expires, now)
-		if err != nil || !expired {
+		if e.Permanent || !e.ExpiredAt(now) {
 			continue
 		}
 		ids := make([]string, len(e.Rules))

@@ -360,6 +360,13 @@ func (d *Decoder) fill(v *fastjson.Value, ev *Event, line int64) {
 		}
 	}
 	ev.Code = v.GetInt("responseStatus", "code")
+	if ev.Code >= 400 {
+		msg := v.GetStringBytes("responseStatus", "message")
+		if len(msg) > 1024 {
+			msg = msg[:1024]
+		}
+		ev.StatusMessage = string(msg)
+	}
 	ev.Time = timestamp(v.GetStringBytes("requestReceivedTimestamp"))
 	if ev.Time.IsZero() {
 		ev.Time = timestamp(v.GetStringBytes("stageTimestamp"))
@@ -370,6 +377,8 @@ func (d *Decoder) fill(v *fastjson.Value, ev *Event, line int64) {
 	if a := v.Get("annotations"); a != nil {
 		ev.Decision = s.get(a.GetStringBytes("authorization.k8s.io/decision"))
 		ev.Reason = string(a.GetStringBytes("authorization.k8s.io/reason"))
+		ev.PolicyFailures = string(a.GetStringBytes("validation.policy.admission.k8s.io/validation_failure"))
+		ev.PSAViolations = string(a.GetStringBytes("pod-security.kubernetes.io/audit-violations"))
 	}
 	if ev.HasObject && keepsBody(ev) {
 		body := v.Get("requestObject")

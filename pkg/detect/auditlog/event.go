@@ -40,6 +40,12 @@ type Event struct {
 	Time time.Time
 	// Decision and Reason are the authorization.k8s.io annotations.
 	Decision, Reason string
+	// PolicyFailures is the validation.policy.admission.k8s.io/validation_failure
+	// annotation (JSON: the ValidatingAdmissionPolicy validations that failed
+	// under an Audit binding); PSAViolations is PSA's audit-violations
+	// annotation. StatusMessage is the response's message for refused
+	// requests (at most 1 KiB).
+	PolicyFailures, PSAViolations, StatusMessage string
 	Body             *fastjson.Value
 	Source           finding.Source
 

@@ -1,0 +1,85 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kharden/kharden/pkg/config"
+	"github.com/kharden/kharden/pkg/finding"
+	"github.com/kharden/kharden/pkg/inventory"
+)
+
+// Namespaces lists the cluster's namespaces with their labels.
+func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
+	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
+	out := make([]Namespace, 0, len(list.Items))
+	for _, ns := range list.Items {
+		out = append(out, Namespace{Name: ns.Name, Labels: ns.Labels})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Change is a stage change of an apply or rollback.
+type Change struct {
+	Before, After *State
+	Objects       *Objects
+	Result        *Result
+}
+
+// Promote moves rules to stage (no rule may skip a stage) and writes the
+// stage's objects, all or nothing. inv is the cluster's objects (for
+// exceptions that hold namespaces at warn); nil reads none.
+func (c *Client) Promote(ctx context.Context, cfg *config.Config, inv *inventory.Inventory, rules []finding.RuleID, stage Stage, dryRun bool, now time.Time) (*Change, error) {
+	targets := map[finding.RuleID]Stage{}
+	for _, r := range rules {
+		targets[r] = stage
+	}
+	return c.change(ctx, cfg, inv, dryRun, now, func(st *State) (*State, error) { return st.Move(targets, now) })
+}
+
+// Rollback returns rules to the stage before their last change.
+func (c *Client) Rollback(ctx context.Context, cfg *config.Config, inv *inventory.Inventory, rules []finding.RuleID, dryRun bool, now time.Time) (*Change, error) {
+	return c.change(ctx, cfg, inv, dryRun, now, func(st *State) (*State, error) { return st.Rollback(rules, now) })
+}
+
+// Refresh rewrites the current stage's objects: exceptions that expired
+// since the last apply stop applying, new namespaces get their labels and
+// bindings.
+func (c *Client) Refresh(ctx context.Context, cfg *config.Config, inv *inventory.Inventory, dryRun bool, now time.Time) (*Change, error) {
+	return c.change(ctx, cfg, inv, dryRun, now, func(st *State) (*State, error) { return st.Move(nil, now) })
+}
+
+func (c *Client) change(ctx context.Context, cfg *config.Config, inv *inventory.Inventory, dryRun bool, now time.Time, next func(*State) (*State, error)) (*Change, error) {
+	if err := c.CheckServer(); err != nil {
+		return nil, err
+	}
+	before, err := ReadState(ctx, c.cs)
+	if err != nil {
+		return nil, err
+	}
+	after, err := next(before)
+	if err != nil {
+		return nil, err
+	}
+	nss, err := c.Namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if inv == nil {
+		inv = &inventory.Inventory{}
+	}
+	objs, err := Desired(after, cfg, nss, inv, now)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Apply(ctx, objs, dryRun)
+	return &Change{Before: before, After: after, Objects: objs, Result: res}, err
+}
