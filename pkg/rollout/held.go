@@ -80,4 +80,3 @@ func match(patterns []string, v string) bool {
 	}
 	return false
 }
-
