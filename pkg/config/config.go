@@ -70,8 +70,8 @@ type Exception struct {
 	Expires string           `json:"expires"` // YYYY-MM-DD, inclusive
 	// Permanent exceptions have no expiry; they are refused unless marked
 	// so, with a reason.
-	Permanent bool `json:"permanent,omitempty"`
-	Scope   Scope            `json:"scope,omitempty"`
+	Permanent bool  `json:"permanent,omitempty"`
+	Scope     Scope `json:"scope,omitempty"`
 }
 
 // Scope selects objects. Empty fields match everything; entries may use

@@ -46,8 +46,8 @@ type Event struct {
 	// annotation. StatusMessage is the response's message for refused
 	// requests (at most 1 KiB).
 	PolicyFailures, PSAViolations, StatusMessage string
-	Body             *fastjson.Value
-	Source           finding.Source
+	Body                                         *fastjson.Value
+	Source                                       finding.Source
 
 	imp UserInfo
 }
