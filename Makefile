@@ -49,6 +49,7 @@ bench: build
 	$(GO) run -tags $(TAGS) ./bench/netpol
 	$(GO) run -tags $(TAGS) ./bench/audit
 	$(GO) run -tags $(TAGS) ./bench/dns
+	$(GO) run -tags $(TAGS) ./bench/rollout
 
 # The live-cluster figure: 20,000 objects loaded into a real API server, then
 # bare lists against scan --cluster (minutes: loading is the slow part).
@@ -70,6 +71,8 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzServeIngest -fuzztime 60s ./pkg/detect/auditserve
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./pkg/detect/dns
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecoder -fuzztime 60s ./pkg/detect/dns
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzPlan -fuzztime 60s ./pkg/psa
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseStage -fuzztime 60s ./pkg/rollout
 
 clean:
 	rm -rf bin
