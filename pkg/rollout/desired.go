@@ -9,6 +9,7 @@ import (
 
 	"github.com/kharden/kharden/pkg/cel"
 	"github.com/kharden/kharden/pkg/config"
+	"github.com/kharden/kharden/pkg/psa"
 )
 
 // Namespace is what the rollout needs to know of a namespace.
@@ -151,11 +152,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// PSA label keys.
-const (
-	psaPrefix = "pod-security.kubernetes.io/"
-)
-
 // PSALabels are the Pod Security labels a stage sets on a namespace (nil:
 // none): audit from the audit stage, warn from the warn stage, enforce where
 // the stage denies — pinned to version. held namespaces (with a Pod
@@ -164,14 +160,14 @@ func PSALabels(s Stage, ns string, level, version string, place Placement, held 
 	if place.Excluded[ns] || s == StageNone {
 		return nil
 	}
-	out := map[string]string{psaPrefix + "audit": level, psaPrefix + "audit-version": version}
+	out := map[string]string{psa.LabelPrefix + "audit": level, psa.LabelPrefix + "audit-version": version}
 	if s >= StageWarn {
-		out[psaPrefix+"warn"] = level
-		out[psaPrefix+"warn-version"] = version
+		out[psa.LabelPrefix+"warn"] = level
+		out[psa.LabelPrefix+"warn-version"] = version
 	}
 	if place.Denied(s, ns) && !held {
-		out[psaPrefix+"enforce"] = level
-		out[psaPrefix+"enforce-version"] = version
+		out[psa.LabelPrefix+"enforce"] = level
+		out[psa.LabelPrefix+"enforce-version"] = version
 	}
 	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kharden/kharden/pkg/config"
 	"github.com/kharden/kharden/pkg/finding"
 	"github.com/kharden/kharden/pkg/inventory"
+	"github.com/kharden/kharden/pkg/psa"
 )
 
 func TestParseStage(t *testing.T) {
@@ -465,7 +466,7 @@ func TestPSALabels(t *testing.T) {
 	const v = "v1.30"
 	enforced := func(s Stage, ns string, held bool) (map[string]string, bool) {
 		l := PSALabels(s, ns, "restricted", v, place, held)
-		_, ok := l[psaPrefix+"enforce"]
+		_, ok := l[psa.LabelPrefix+"enforce"]
 		return l, ok
 	}
 	if l := PSALabels(StageNone, "apps", "restricted", v, place, false); l != nil {
@@ -475,10 +476,10 @@ func TestPSALabels(t *testing.T) {
 		t.Errorf("excluded namespace: %v", l)
 	}
 	audit := PSALabels(StageAudit, "apps", "baseline", v, place, false)
-	if !reflect.DeepEqual(audit, map[string]string{psaPrefix + "audit": "baseline", psaPrefix + "audit-version": v}) {
+	if !reflect.DeepEqual(audit, map[string]string{psa.LabelPrefix + "audit": "baseline", psa.LabelPrefix + "audit-version": v}) {
 		t.Errorf("audit: %v", audit)
 	}
-	if l := PSALabels(StageWarn, "canary-name", "restricted", v, place, false); l[psaPrefix+"warn"] != "restricted" || l[psaPrefix+"warn-version"] != v || len(l) != 4 {
+	if l := PSALabels(StageWarn, "canary-name", "restricted", v, place, false); l[psa.LabelPrefix+"warn"] != "restricted" || l[psa.LabelPrefix+"warn-version"] != v || len(l) != 4 {
 		t.Errorf("warn: %v", l)
 	}
 	for _, tc := range []struct {
@@ -498,7 +499,7 @@ func TestPSALabels(t *testing.T) {
 		{StageCanary, "canary-name", true, false},
 	} {
 		l, got := enforced(tc.stage, tc.ns, tc.held)
-		if got != tc.want || (got && l[psaPrefix+"enforce-version"] != v) {
+		if got != tc.want || (got && l[psa.LabelPrefix+"enforce-version"] != v) {
 			t.Errorf("%s in %s (held %v): labels %v, enforce want %v", tc.stage, tc.ns, tc.held, l, tc.want)
 		}
 	}
