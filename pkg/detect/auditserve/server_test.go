@@ -191,10 +191,15 @@ func TestServeAcceptsBatchesAndAlerts(t *testing.T) {
 			t.Errorf("alert = %s", line)
 		}
 	}
-	code, metrics := h.get(t, "/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d", code)
-	}
+	// Alerts are raised while a batch is analysed, before its spool file is
+	// removed: wait for the consumer to finish with the last one.
+	var code int
+	var metrics string
+	waitServe(t, 10*time.Second, "an empty spool", func() bool {
+		code, metrics = h.get(t, "/metrics")
+		return code == http.StatusOK && metricValue(metrics, "kharden_audit_spool_files") == "0" &&
+			metricValue(metrics, "kharden_audit_events_analysed_total") == "3"
+	})
 	for sample, want := range map[string]string{
 		"kharden_audit_events_received_total":                                                           "3",
 		"kharden_audit_events_analysed_total":                                                           "3",
