@@ -43,7 +43,7 @@ func newPolicyExportCommand(stdout, stderr io.Writer) *cobra.Command {
 			"bindings of --stage (default 1, audit). Canary and production namespaces come from the rollout\n" +
 			"section of .kharden.yaml (name patterns are exported by name; selectors as selectors).\n" +
 			"Exceptions scoped by file apply in CI only: they are listed on stderr.",
-		Example: "  kharden policy export > kharden-policies.yaml\n  kharden policy export --rules image-tag-latest --stage 3",
+		Example: "  kharden policy export > kharden-policies.yaml\n  kharden policy export --rules image-latest-tag --stage 3",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPolicyExport(f, stdout, stderr, time.Now())

@@ -97,7 +97,7 @@ func newRolloutPlanCommand(stdin io.Reader, stdout, stderr io.Writer, status boo
 			"by Audit bindings, PSA audit-violations, and requests refused by a kharden policy or PSA.\n" +
 			"Readiness follows rollout.promotion of .kharden.yaml (minDays at the stage, maxViolations).",
 		Example: "  kharden rollout " + use + "\n  kharden rollout " + use + " --audit-log /var/log/kubernetes/audit/audit.log --since 168h -o json\n" +
-			"  kharden rollout plan -f deploy/ --rules image-tag-latest,pod-security",
+			"  kharden rollout plan -f deploy/ --rules image-latest-tag,pod-security",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRolloutPlan(cmd, f, status, stdin, stdout, stderr, time.Now())
@@ -274,7 +274,7 @@ func newRolloutApplyCommand(stdout, stderr io.Writer) *cobra.Command {
 			"label would reject); if any write is refused nothing is written. --dry-run stops after that.\n" +
 			"Without --stage, the current stages are written again: exceptions that expired since stop\n" +
 			"applying and new namespaces get their labels (run it daily).\n\nStages:\n" + rolloutStageList(),
-		Example: "  kharden rollout apply --stage 1\n  kharden rollout apply --stage 3 --rules image-tag-latest,pod-security --dry-run\n" +
+		Example: "  kharden rollout apply --stage 1\n  kharden rollout apply --stage 3 --rules image-latest-tag,pod-security --dry-run\n" +
 			"  kharden rollout apply    # refresh",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
