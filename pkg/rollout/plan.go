@@ -175,11 +175,17 @@ func MakePlan(inv *inventory.Inventory, opts PlanOptions) (*Plan, error) {
 	if want[PodSecurity] {
 		p.Held = HeldNamespaces(cfg, inv, opts.Now)
 	}
-	if pols, err := ExportPolicies(rules, cfg, opts.Now); err == nil {
-		for _, pol := range pols {
-			p.Notes = append(p.Notes, pol.Notes...)
+	// Exceptions CI honours and the cluster cannot (the notes export
+	// gives), without compiling the policies.
+	for _, r := range rules {
+		if r == PodSecurity {
+			continue
+		}
+		if _, notes, err := exceptionConditions(r, cfg, opts.Now); err == nil {
+			p.Notes = append(p.Notes, notes...)
 		}
 	}
+	p.Notes = dedupe(p.Notes)
 	return p, nil
 }
 
