@@ -92,6 +92,7 @@ type Engine struct {
 	opts      Options
 	env       *Env
 	dets      []detector
+	keys      []string // the first rule of each detector, naming its saved state
 	rep       *Reporter
 	watermark time.Time
 	newest    time.Time
@@ -138,6 +139,7 @@ func New(opts Options) (*Engine, error) {
 		}
 		if on && cfg.RuleEnabledAny(reg.rules) {
 			e.dets = append(e.dets, reg.make(env))
+			e.keys = append(e.keys, string(reg.rules[0]))
 		}
 	}
 	return e, nil

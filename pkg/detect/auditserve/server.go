@@ -78,6 +78,10 @@ type Options struct {
 	// QuarantineDir receives spooled batches without one usable event
 	// (default: beside the spool, SpoolDir+".quarantine").
 	QuarantineDir string
+	// StateFile keeps what the detectors learnt (baselines, warm-up
+	// readers) across restarts (default: beside the spool,
+	// SpoolDir+".state.json"); written every minute and at shutdown.
+	StateFile string
 	// MaxBodyBytes bounds one batch; larger ones are answered 413.
 	MaxBodyBytes int64
 	// RetryAfter is the delay a 429 suggests.
@@ -104,10 +108,13 @@ type Server struct {
 	engine  *auditlog.Engine
 	// engineMu serialises the consumer and the clock that closes windows
 	// while no batch arrives.
-	engineMu  sync.Mutex
-	alerter   *alerter
-	tls       *tls.Config
-	clientCAs bool
+	engineMu sync.Mutex
+	// stateSaved is when the detectors' state was last written (tick
+	// goroutine and shutdown only).
+	stateSaved time.Time
+	alerter    *alerter
+	tls        *tls.Config
+	clientCAs  bool
 
 	parsers fastjson.ParserPool
 	logMu   sync.Mutex
@@ -140,6 +147,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.QuarantineDir == "" {
 		opts.QuarantineDir = filepath.Clean(opts.SpoolDir) + ".quarantine"
+	}
+	if opts.StateFile == "" {
+		opts.StateFile = filepath.Clean(opts.SpoolDir) + ".state.json"
 	}
 	if opts.Alerts == nil {
 		opts.Alerts = io.Discard
@@ -230,13 +240,18 @@ func (s *Server) Run(ctx context.Context) error {
 		msrv = &http.Server{Handler: ops, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	}
 
+	s.loadState()
 	stop := make(chan struct{})
 	consumerDone := make(chan struct{})
 	go func() {
 		defer close(consumerDone)
 		s.consume(stop)
 	}()
-	go s.tick(stop)
+	tickDone := make(chan struct{})
+	go func() {
+		defer close(tickDone)
+		s.tick(stop)
+	}()
 	if s.alerter != nil {
 		go s.alerter.run()
 	}
@@ -258,6 +273,8 @@ func (s *Server) Run(ctx context.Context) error {
 	_ = srv.Shutdown(shutdownCtx)
 	close(stop)
 	<-consumerDone
+	<-tickDone
+	s.saveState(time.Now())
 	if msrv != nil {
 		_ = msrv.Shutdown(shutdownCtx)
 	}
@@ -381,6 +398,61 @@ func (s *Server) tick(stop <-chan struct{}) {
 			s.engineMu.Lock()
 			s.engine.AdvanceTo(now)
 			s.engineMu.Unlock()
+			if now.Sub(s.stateSaved) >= stateEvery {
+				s.saveState(now)
+			}
 		}
+	}
+}
+
+// stateEvery is how often the detectors' state is written.
+const stateEvery = time.Minute
+
+// loadState takes back what the detectors learnt before a restart; a
+// missing file is a first start, an unusable one is logged and ignored.
+func (s *Server) loadState() {
+	f, err := os.Open(s.opts.StateFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		s.logf("detector state %s: %v (starting afresh)", s.opts.StateFile, err)
+		return
+	}
+	defer f.Close()
+	s.engineMu.Lock()
+	defer s.engineMu.Unlock()
+	if err := s.engine.LoadState(f); err != nil {
+		s.logf("detector state %s: %v", s.opts.StateFile, err)
+		return
+	}
+	s.logf("detector state loaded from %s: baselines carried over", s.opts.StateFile)
+}
+
+// saveState writes the detectors' state atomically (temporary file,
+// fsync, rename).
+func (s *Server) saveState(now time.Time) {
+	s.stateSaved = now
+	tmp := s.opts.StateFile + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		s.logf("writing detector state: %v", err)
+		return
+	}
+	s.engineMu.Lock()
+	err = s.engine.SaveState(f, now)
+	s.engineMu.Unlock()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, s.opts.StateFile)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		s.logf("writing detector state: %v", err)
 	}
 }

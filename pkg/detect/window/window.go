@@ -6,6 +6,7 @@
 package window
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -241,3 +242,48 @@ func (r *Rates) Baseline(key string) float64 {
 
 // Keys is the number of baselines remembered.
 func (r *Rates) Keys() int { return len(r.bases) }
+
+// State is what Rates carries from one run to the next: where the warm-up
+// started and each key's baseline. Counts of windows still open are not
+// part of it.
+type State struct {
+	Window time.Duration        `json:"window"`
+	Start  int64                `json:"start"`
+	Bases  map[string]BaseState `json:"bases"`
+}
+
+// BaseState is one key's baseline and the last window folded into it.
+type BaseState struct {
+	EWMA float64 `json:"ewma"`
+	Last int64   `json:"last"`
+}
+
+// State returns the baselines learnt so far.
+func (r *Rates) State() State {
+	s := State{Window: r.cfg.Window, Start: r.start, Bases: make(map[string]BaseState, len(r.bases))}
+	for k, b := range r.bases {
+		s.Bases[k] = BaseState{EWMA: b.ewma, Last: b.last}
+	}
+	return s
+}
+
+// Restore takes baselines back from an earlier run with the same window
+// length; with another length they mean nothing and an error says so.
+func (r *Rates) Restore(s State) error {
+	if s.Window != r.cfg.Window {
+		return fmt.Errorf("baselines were learnt in windows of %v, not %v", s.Window, r.cfg.Window)
+	}
+	if s.Start >= 0 && (r.start < 0 || s.Start < r.start) {
+		r.start = s.Start
+	}
+	for k, b := range s.Bases {
+		if len(r.bases) >= r.cfg.MaxKeys {
+			break
+		}
+		if math.IsNaN(b.EWMA) || math.IsInf(b.EWMA, 0) || b.EWMA < 0 {
+			continue
+		}
+		r.bases[k] = &base{ewma: b.EWMA, last: b.Last}
+	}
+	return nil
+}
