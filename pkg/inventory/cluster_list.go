@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -250,14 +251,16 @@ func isTransient(err error) bool {
 }
 
 // isConnectionError tells a request that got no answer: refused, reset,
-// cut short, timed out.
+// written to a closed connection, cut short, timed out.
 func isConnectionError(err error) bool {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		return false
 	}
 	if utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
-		errors.Is(err, io.ErrUnexpectedEOF) {
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		// EPIPE: the request was written to a connection the server
+		// (or a load balancer in front of it) had already closed.
 		return true
 	}
 	var ne net.Error

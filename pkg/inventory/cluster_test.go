@@ -84,6 +84,8 @@ func TestListDiagnostic(t *testing.T) {
 		{"503", apierrors.NewServiceUnavailable("restarting"), false, true, "partial result:"},
 		{"429", apierrors.NewTooManyRequests("slow down", 1), false, true, "partial result:"},
 		{"refused", refused, false, true, "could not be listed: dial tcp: connect: connection refused"},
+		{"broken pipe", &url.Error{Op: "Get", URL: "https://h/apis", Err: &net.OpError{Op: "write", Net: "tcp",
+			Err: &os.SyscallError{Syscall: "write", Err: syscall.EPIPE}}}, false, true, "could not be listed: write tcp: write: broken pipe"},
 		{"http2 closed", errors.New(`Get "https://h/apis": http2: client connection force closed via ClientConn.Close`), false, true, "partial result:"},
 		{"other", errors.New("x509: certificate signed by unknown authority"), false, false, "partial result:"},
 	}
