@@ -60,6 +60,7 @@ bench-cluster: cluster-binaries
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseDocuments -fuzztime 60s ./pkg/inventory
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pkg/imageref
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pkg/config
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzBuild -fuzztime 60s ./pkg/analysis/rbac
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzBuild -fuzztime 60s ./pkg/analysis/netpol
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzAuditKubeconfig -fuzztime 60s ./pkg/access

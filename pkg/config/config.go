@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kharden/kharden/pkg/finding"
@@ -122,7 +123,7 @@ func Load(path string) (*Config, error) {
 	}
 	c, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, inFile(path, err)
 	}
 	c.Path = path
 	return c, nil
@@ -131,10 +132,23 @@ func Load(path string) (*Config, error) {
 // Parse reads a configuration document. Unknown keys are errors: a typo in a
 // security configuration must not pass silently.
 func Parse(data []byte) (*Config, error) {
+	c, err := parse(data)
+	if err != nil {
+		return nil, withLines(nodes(data), err)
+	}
+	return c, nil
+}
+
+func parse(data []byte) (*Config, error) {
 	c := Default()
 	if len(bytes.TrimSpace(data)) > 0 {
 		if err := yaml.UnmarshalStrict(data, c); err != nil {
-			return nil, err
+			if strings.Contains(err.Error(), "unknown field") {
+				if errs := unknownFields(nodes(data)); len(errs) > 0 {
+					return nil, errors.Join(errs...)
+				}
+			}
+			return nil, errors.New(jsonPrefixes.Replace(err.Error()))
 		}
 	}
 	if c.PSSVersion == "" {
@@ -156,6 +170,40 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// inFile names the file in each error, as FILE:LINE: when the line is known.
+func inFile(path string, err error) error {
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	}
+	out := make([]error, 0, len(list))
+	for _, e := range list {
+		if le, ok := e.(*LineError); ok {
+			out = append(out, fmt.Errorf("%s:%d: %w", path, le.Line, le.Err))
+			continue
+		}
+		out = append(out, fmt.Errorf("%s: %w", path, e))
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return errors.Join(out...)
+}
+
+// jsonPrefixes drops the wording of the YAML-to-JSON route from decode
+// errors: the user wrote YAML.
+var jsonPrefixes = strings.NewReplacer("error unmarshaling JSON: ", "", "while decoding JSON: ", "", "json: ", "")
+
+// nodes reads the document as YAML nodes, for the lines of errors; nil when
+// it does not parse (the decode error then has its own line).
+func nodes(data []byte) *yaml3.Node {
+	var root yaml3.Node
+	if yaml3.Unmarshal(data, &root) != nil {
+		return nil
+	}
+	return &root
 }
 
 // Validate checks exceptions are complete: nothing silently permanent.

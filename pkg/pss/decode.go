@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kharden/kharden/internal/jsonfield"
 	"github.com/kharden/kharden/pkg/inventory"
 )
 
@@ -150,7 +151,7 @@ func sanitize(v any, t reflect.Type, path string, problems *[]string) any {
 		if !ok {
 			return bad("object")
 		}
-		fields := structFields(t)
+		fields := jsonfield.Fields(t)
 		out := make(map[string]any, len(m))
 		for _, k := range sortedKeys(m) {
 			ft, known := fields[k]
@@ -235,40 +236,6 @@ func typeName(t reflect.Type) string {
 		return "timestamp"
 	}
 	return t.Name()
-}
-
-// structFields maps the JSON names of a struct's fields (inline ones
-// flattened) to their types.
-func structFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" && (f.Anonymous || strings.Contains(opts, "inline")) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range structFields(ft) {
-					out[k] = v
-				}
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
-	}
-	return out
 }
 
 func sortedKeys(m map[string]any) []string {
