@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -42,7 +43,8 @@ func newAuditServeCommand(stdout, stderr io.Writer) *cobra.Command {
 			"Each alert is written to stdout as one JSON line (the finding), and POSTed to --alert-webhook when\n" +
 			"set. Metrics (Prometheus): events received and analysed, batches by result, spool bytes and files,\n" +
 			"decode problems by reason, findings by rule, namespace and team. The team comes from the namespaces'\n" +
-			"labels or annotations under ownerKeys of .kharden.yaml, read once at start from -f files or --cluster.\n\n" +
+			"labels or annotations under ownerKeys of .kharden.yaml: read from -f files at start, or watched in\n" +
+			"the live cluster with --cluster (namespaces created or relabelled later are counted under their team).\n\n" +
 			"SIGTERM or SIGINT stops accepting batches, finishes the batch being analysed and exits 0.",
 		Example: "  kharden audit serve --tls-cert-file tls.crt --tls-private-key-file tls.key \\\n" +
 			"    --client-ca-file apiserver-client-ca.crt --spool-dir /var/lib/kharden/spool \\\n" +
@@ -73,7 +75,7 @@ func newAuditServeCommand(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.configPath, "config", "", ".kharden.yaml (default: found from the working directory)")
 	f.input.addFlags(fl, "")
 	fl.Lookup("filename").Usage = "manifests holding the Namespaces, for the team label of the findings metric (repeatable)"
-	fl.Lookup("cluster").Usage = "read the Namespaces of the kubeconfig's cluster once at start, for the team label of the findings metric"
+	fl.Lookup("cluster").Usage = "watch the Namespaces of the kubeconfig's cluster (new and relabelled ones too), for the team label of the findings metric"
 	return cmd
 }
 
@@ -102,8 +104,20 @@ func runAuditServe(ctx context.Context, cmd *cobra.Command, f *auditServeFlags, 
 	for _, r := range f.rules {
 		o.Rules = append(o.Rules, finding.RuleID(r))
 	}
-	if len(f.input.files) > 0 || f.input.cluster {
-		in, err := f.input.load(ctx, f.input.cluster, f.input.files, []schema.GroupKind{{Kind: "Namespace"}}, false, nil, stderr)
+	switch {
+	case f.input.cluster && len(f.input.files) > 0:
+		return usageError("--cluster reads the live cluster: give no files with it")
+	case f.input.cluster:
+		target, err := f.input.clusterFlags.resolve("")
+		if err != nil {
+			return usageError("%v", err)
+		}
+		o.Team, err = auditserve.WatchTeams(ctx, target.opts.Config, cfg.OwnerKeys, time.Minute)
+		if err != nil {
+			return usageError("%s: %v", target.label, err)
+		}
+	case len(f.input.files) > 0:
+		in, err := f.input.load(ctx, false, f.input.files, []schema.GroupKind{{Kind: "Namespace"}}, false, nil, stderr)
 		if err != nil {
 			return err
 		}
@@ -125,16 +139,8 @@ func runAuditServe(ctx context.Context, cmd *cobra.Command, f *auditServeFlags, 
 func namespaceTeams(inv *inventory.Inventory, cfg *config.Config) func(string) string {
 	teams := map[string]string{}
 	for _, ns := range inv.ByKind(schema.GroupKind{Kind: "Namespace"}) {
-		labels, annotations := ns.Labels(), ns.Annotations()
-		for _, k := range cfg.OwnerKeys {
-			if v := labels[k]; v != "" {
-				teams[ns.Ref.Name] = v
-				break
-			}
-			if v := annotations[k]; v != "" {
-				teams[ns.Ref.Name] = v
-				break
-			}
+		if t := auditserve.Team(ns.Labels(), ns.Annotations(), cfg.OwnerKeys); t != "" {
+			teams[ns.Ref.Name] = t
 		}
 	}
 	return func(ns string) string { return teams[ns] }

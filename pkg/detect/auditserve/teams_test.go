@@ -1,0 +1,81 @@
+package auditserve
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/kharden/kharden/internal/testcluster"
+)
+
+func TestTeam(t *testing.T) {
+	keys := []string{"team", "owner"}
+	tests := []struct {
+		labels, annotations map[string]string
+		want                string
+	}{
+		{map[string]string{"team": "pay"}, map[string]string{"team": "other"}, "pay"},
+		{nil, map[string]string{"team": "pay"}, "pay"},
+		{map[string]string{"owner": "ops"}, map[string]string{"team": "pay"}, "pay"}, // first key wins, label or annotation
+		{map[string]string{"team": ""}, map[string]string{"owner": "ops"}, "ops"},
+		{nil, nil, ""},
+	}
+	for _, tt := range tests {
+		if got := Team(tt.labels, tt.annotations, keys); got != tt.want {
+			t.Errorf("Team(%v, %v) = %q, want %q", tt.labels, tt.annotations, got, tt.want)
+		}
+	}
+}
+
+// TestWatchTeamsLive: against a real API server, the team of a namespace
+// that exists at start, of one created later, and of one relabelled later.
+func TestWatchTeamsLive(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	create := func(name string, labels, annotations map[string]string) {
+		t.Helper()
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: annotations}}
+		if _, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("shop", map[string]string{"team": "payments"}, nil)
+	team, err := WatchTeams(ctx, c.Config, []string{"team"}, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := team("shop"); got != "payments" {
+		t.Fatalf("team(shop) = %q, want payments", got)
+	}
+	if got := team("nowhere"); got != "" {
+		t.Errorf("team(nowhere) = %q", got)
+	}
+	create("later", nil, map[string]string{"team": "search"})
+	ns, err := c.Client.CoreV1().Namespaces().Get(ctx, "shop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels["team"] = "checkout"
+	if _, err := c.Client.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for team("later") != "search" || team("shop") != "checkout" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s: team(later) = %q, team(shop) = %q", team("later"), team("shop"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestWatchTeamsUnreachable(t *testing.T) {
+	cfg := &rest.Config{Host: "https://127.0.0.1:1"} // nothing listens on port 1
+	if _, err := WatchTeams(context.Background(), cfg, []string{"team"}, 2*time.Second); err == nil {
+		t.Fatal("no error from an API server that is not there")
+	}
+}
