@@ -139,7 +139,7 @@ func runAuditServe(ctx context.Context, cmd *cobra.Command, f *auditServeFlags, 
 func namespaceTeams(inv *inventory.Inventory, cfg *config.Config) func(string) string {
 	teams := map[string]string{}
 	for _, ns := range inv.ByKind(schema.GroupKind{Kind: "Namespace"}) {
-		if t := auditserve.Team(ns.Labels(), ns.Annotations(), cfg.OwnerKeys); t != "" {
+		if t := cfg.Owner(ns.Labels(), ns.Annotations()); t != "" {
 			teams[ns.Ref.Name] = t
 		}
 	}

@@ -252,6 +252,25 @@ func (c *Config) SeverityFor(id finding.RuleID, def finding.Severity) finding.Se
 	return def
 }
 
+// Owner is the team named on an object: the value of the first owner key
+// set as a label, else as an annotation; "" when none is.
+func (c *Config) Owner(labels, annotations map[string]string) string {
+	return Owner(labels, annotations, c.OwnerKeys)
+}
+
+// Owner is Config.Owner for a given list of keys.
+func Owner(labels, annotations map[string]string, keys []string) string {
+	for _, k := range keys {
+		if v := labels[k]; v != "" {
+			return v
+		}
+		if v := annotations[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // IsProduction reports whether a namespace is listed as production.
 func (c *Config) IsProduction(ns string) bool {
 	for _, p := range c.ProductionNamespaces {

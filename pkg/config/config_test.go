@@ -88,3 +88,22 @@ func TestFindUpward(t *testing.T) {
 		t.Fatalf("Load: %v %+v", err, c)
 	}
 }
+
+func TestOwner(t *testing.T) {
+	keys := []string{"team", "owner"}
+	tests := []struct {
+		labels, annotations map[string]string
+		want                string
+	}{
+		{map[string]string{"team": "pay"}, map[string]string{"team": "other"}, "pay"},
+		{nil, map[string]string{"team": "pay"}, "pay"},
+		{map[string]string{"owner": "ops"}, map[string]string{"team": "pay"}, "pay"}, // first key wins, label or annotation
+		{map[string]string{"team": ""}, map[string]string{"owner": "ops"}, "ops"},
+		{nil, nil, ""},
+	}
+	for _, tt := range tests {
+		if got := Owner(tt.labels, tt.annotations, keys); got != tt.want {
+			t.Errorf("Owner(%v, %v) = %q, want %q", tt.labels, tt.annotations, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"github.com/kharden/kharden/pkg/config"
 	"github.com/kharden/kharden/pkg/inventory"
 )
 
@@ -18,29 +19,17 @@ func namespaceObjects(inv *inventory.Inventory) map[string]*inventory.Object {
 // the object's labels or annotations, then on its pod template, then on its
 // namespace.
 func ownerOf(o *inventory.Object, namespaces map[string]*inventory.Object, keys []string) string {
-	if v := ownerIn(o.Labels(), o.Annotations(), keys); v != "" {
+	if v := config.Owner(o.Labels(), o.Annotations(), keys); v != "" {
 		return v
 	}
 	if t, ok := o.PodTemplateOf(); ok {
-		if v := ownerIn(inventory.StringMap(inventory.MapAt(t.Meta, "labels")),
+		if v := config.Owner(inventory.StringMap(inventory.MapAt(t.Meta, "labels")),
 			inventory.StringMap(inventory.MapAt(t.Meta, "annotations")), keys); v != "" {
 			return v
 		}
 	}
 	if ns, ok := namespaces[o.Ref.Namespace]; ok && ns != o {
-		return ownerIn(ns.Labels(), ns.Annotations(), keys)
-	}
-	return ""
-}
-
-func ownerIn(labels, annotations map[string]string, keys []string) string {
-	for _, k := range keys {
-		if v := labels[k]; v != "" {
-			return v
-		}
-		if v := annotations[k]; v != "" {
-			return v
-		}
+		return config.Owner(ns.Labels(), ns.Annotations(), keys)
 	}
 	return ""
 }

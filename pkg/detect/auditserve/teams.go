@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/kharden/kharden/pkg/config"
 )
 
 // teamsResync re-reads every Namespace this often besides the watch.
@@ -50,20 +52,6 @@ func WatchTeams(ctx context.Context, cfg *rest.Config, ownerKeys []string, timeo
 		if !ok {
 			return ""
 		}
-		return Team(m.Labels, m.Annotations, ownerKeys)
+		return config.Owner(m.Labels, m.Annotations, ownerKeys)
 	}, nil
-}
-
-// Team is the value of the first owner key set on an object, as a label or
-// else as an annotation; "" when none is.
-func Team(labels, annotations map[string]string, ownerKeys []string) string {
-	for _, k := range ownerKeys {
-		if v := labels[k]; v != "" {
-			return v
-		}
-		if v := annotations[k]; v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -12,25 +12,6 @@ import (
 	"github.com/kharden/kharden/internal/testcluster"
 )
 
-func TestTeam(t *testing.T) {
-	keys := []string{"team", "owner"}
-	tests := []struct {
-		labels, annotations map[string]string
-		want                string
-	}{
-		{map[string]string{"team": "pay"}, map[string]string{"team": "other"}, "pay"},
-		{nil, map[string]string{"team": "pay"}, "pay"},
-		{map[string]string{"owner": "ops"}, map[string]string{"team": "pay"}, "pay"}, // first key wins, label or annotation
-		{map[string]string{"team": ""}, map[string]string{"owner": "ops"}, "ops"},
-		{nil, nil, ""},
-	}
-	for _, tt := range tests {
-		if got := Team(tt.labels, tt.annotations, keys); got != tt.want {
-			t.Errorf("Team(%v, %v) = %q, want %q", tt.labels, tt.annotations, got, tt.want)
-		}
-	}
-}
-
 // TestWatchTeamsLive: against a real API server, the team of a namespace
 // that exists at start, of one created later, and of one relabelled later.
 func TestWatchTeamsLive(t *testing.T) {
