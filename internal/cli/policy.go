@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kharden/kharden/pkg/finding"
@@ -95,6 +96,11 @@ func runPolicyExport(f *policyExportFlags, stdout, stderr io.Writer, now time.Ti
 		}
 		for _, n := range p.Notes {
 			fmt.Fprintln(stderr, "Warning:", n)
+		}
+	}
+	for i, o := range objs {
+		if objs[i], err = manifest(o); err != nil {
+			return err
 		}
 	}
 	if f.output == "json" {
@@ -247,4 +253,19 @@ func scopeText(s any) string {
 		return "everything"
 	}
 	return safeLine(string(b))
+}
+
+// manifest is an object as it belongs in a repository: without the empty
+// status (and spec) that typed objects carry, which the API server fills.
+func manifest(o any) (map[string]any, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"status", "spec"} {
+		if v, ok := m[k].(map[string]any); ok && len(v) == 0 {
+			delete(m, k)
+		}
+	}
+	return m, nil
 }

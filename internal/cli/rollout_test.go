@@ -56,6 +56,9 @@ func TestPolicyExport(t *testing.T) {
 	policies := map[string]admissionregistrationv1.ValidatingAdmissionPolicy{}
 	bindings := map[string]admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
 	for _, d := range docs {
+		if _, ok := d["status"]; ok {
+			t.Errorf("%s %v: exported with a status, which belongs to the API server", d["kind"], d["metadata"])
+		}
 		b, _ := json.Marshal(d)
 		switch d["kind"] {
 		case "ValidatingAdmissionPolicy":
