@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 
 	"github.com/kharden/kharden/pkg/access"
 	"github.com/kharden/kharden/pkg/inventory"
@@ -57,6 +58,8 @@ type loadedInput struct {
 	resources access.Resources
 	// inputs name what was read: the paths, or the cluster's context.
 	inputs []string
+	// config reaches the cluster that was read; nil for files.
+	config *rest.Config
 }
 
 // useCluster decides between files and the cluster as scan does: --cluster,
@@ -100,7 +103,7 @@ func (f *inputFlags) load(ctx context.Context, cluster bool, paths []string, kin
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	in := &loadedInput{inv: inv, resources: access.FileResources(inv), inputs: []string{target.label}}
+	in := &loadedInput{inv: inv, resources: access.FileResources(inv), inputs: []string{target.label}, config: target.opts.Config}
 	if resolve {
 		res, err := access.DiscoveryResources(ctx, target.opts.Config, target.opts.RequestTimeout)
 		if err != nil {

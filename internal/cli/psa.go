@@ -73,6 +73,9 @@ func newPSAPlanCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 }
 
 func runPSAPlan(ctx context.Context, f *psaPlanFlags, cluster bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	output, err := answerOutput(f.output)
 	if err != nil {
 		return err
@@ -87,10 +90,27 @@ func runPSAPlan(ctx context.Context, f *psaPlanFlags, cluster bool, stdin io.Rea
 	if err != nil {
 		return err
 	}
-	plan, err := psa.Plan(in.inv, psa.Options{Version: f.version, Namespaces: f.namespaces})
+	version := f.version
+	var notes []string
+	if in.config != nil {
+		server, err := psa.ServerVersion(ctx, in.config)
+		if err != nil {
+			return usageError("%s: %v", in.inputs[0], err)
+		}
+		v, note, err := psa.ForServer(f.version, server)
+		if err != nil {
+			return usageError("--version: %v", err)
+		}
+		version = v
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	plan, err := psa.Plan(in.inv, psa.Options{Version: version, Namespaces: f.namespaces})
 	if err != nil {
 		return usageError("%v", err)
 	}
+	plan.Warnings = append(notes, plan.Warnings...)
 	if err := writeAnswer(stdout, output, psaPlanTable{plan}); err != nil {
 		return err
 	}
@@ -220,8 +240,7 @@ func runPSAApply(ctx context.Context, f *psaApplyFlags, stdout, stderr io.Writer
 	if len(f.namespaces) == 0 && f.selector == "" && !f.allNamespaces {
 		return usageError("no namespace selected: give -n NAMESPACE, --selector SELECTOR or -A")
 	}
-	pin, err := psa.PinnedVersion(f.version)
-	if err != nil {
+	if _, err := psa.PinnedVersion(f.version); err != nil {
 		return usageError("--version: %v", err)
 	}
 	target, err := f.clusterFlags.resolve("")
@@ -231,6 +250,18 @@ func runPSAApply(ctx context.Context, f *psaApplyFlags, stdout, stderr io.Writer
 	client, err := kubernetes.NewForConfig(target.opts.Config)
 	if err != nil {
 		return usageError("%s: %v", target.label, err)
+	}
+	server, err := psa.ServerVersionOf(ctx, client)
+	if err != nil {
+		return usageError("%s: %v", target.label, err)
+	}
+	// What the cluster's Pod Security Admission knows: "latest" pins its own version.
+	pin, note, err := psa.ForServer(f.version, server)
+	if err != nil {
+		return usageError("--version: %v", err)
+	}
+	if note != "" {
+		fmt.Fprintln(stderr, "Warning:", note)
 	}
 	sel := psa.Selection{Names: f.namespaces, Selector: f.selector, All: f.allNamespaces}
 	names, err := sel.Resolve(ctx, client)
@@ -247,7 +278,7 @@ func runPSAApply(ctx context.Context, f *psaApplyFlags, stdout, stderr io.Writer
 		if err != nil {
 			return usageError("%v", err)
 		}
-		plan, err := psa.Plan(inv, psa.Options{Version: f.version, Namespaces: names})
+		plan, err := psa.Plan(inv, psa.Options{Version: pin, Namespaces: names})
 		if err != nil {
 			return usageError("%v", err)
 		}

@@ -140,6 +140,13 @@ func runRolloutPlan(cmd *cobra.Command, f *rolloutFlags, status bool, stdin io.R
 			return err
 		}
 		ctx := cmdContext(cmd)
+		var note string
+		if opts.Config, note, err = c.ForServer(ctx, cfg); err != nil {
+			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, "Warning:", note)
+		}
 		if opts.State, err = rollout.ReadState(ctx, c.Kube()); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/kharden/kharden/pkg/config"
 	"github.com/kharden/kharden/pkg/finding"
 	"github.com/kharden/kharden/pkg/inventory"
+	"github.com/kharden/kharden/pkg/psa"
 )
 
 // Namespaces lists the cluster's namespaces with their labels.
@@ -57,6 +58,23 @@ func (c *Client) Refresh(ctx context.Context, cfg *config.Config, inv *inventory
 	return c.change(ctx, cfg, inv, dryRun, now, func(st *State) (*State, error) { return st.Move(nil, now) })
 }
 
+// ForServer returns cfg with its pssVersion resolved for this cluster
+// (psa.ForServer: "latest" is the cluster's own version when it is older
+// than kharden's), and a note when the cluster and the request differ.
+func (c *Client) ForServer(ctx context.Context, cfg *config.Config) (*config.Config, string, error) {
+	server, err := psa.ServerVersionOf(ctx, c.cs)
+	if err != nil {
+		return nil, "", err
+	}
+	v, note, err := psa.ForServer(cfg.PSSVersion, server)
+	if err != nil {
+		return nil, "", fmt.Errorf("pssVersion %q: %w", cfg.PSSVersion, err)
+	}
+	resolved := *cfg
+	resolved.PSSVersion = v
+	return &resolved, note, nil
+}
+
 func (c *Client) change(ctx context.Context, cfg *config.Config, inv *inventory.Inventory, dryRun bool, now time.Time, next func(*State) (*State, error)) (*Change, error) {
 	if err := c.CheckServer(); err != nil {
 		return nil, err
@@ -76,9 +94,16 @@ func (c *Client) change(ctx context.Context, cfg *config.Config, inv *inventory.
 	if inv == nil {
 		inv = &inventory.Inventory{}
 	}
+	cfg, note, err := c.ForServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	objs, err := Desired(after, cfg, nss, inv, now)
 	if err != nil {
 		return nil, err
+	}
+	if note != "" {
+		objs.Notes = append(objs.Notes, note)
 	}
 	res, err := c.Apply(ctx, objs, dryRun)
 	return &Change{Before: before, After: after, Objects: objs, Result: res}, err
