@@ -37,9 +37,9 @@ func newAuditServeCommand(stdout, stderr io.Writer) *cobra.Command {
 			"--archive-dir). Batches left by a crash are analysed first on the next start: acknowledged events\n" +
 			"are analysed at least once. A full spool answers 429 with Retry-After; the API server retries\n" +
 			"(run it with --audit-webhook-mode=batch and an --audit-webhook-initial-backoff of a few seconds).\n" +
-			"Batches without one usable event are moved to --quarantine-dir. What the detectors learnt\n" +
-			"(baselines, warm-up readers) is kept in --state-file, every minute and at shutdown, so a\n" +
-			"restart does not start the warm-up again.\n\n" +
+			"Batches without one usable event are moved to --quarantine-dir. What the detectors learnt and\n" +
+			"counted (baselines, counts of the windows still open, warm-up readers) is kept in --state-file,\n" +
+			"every minute and at shutdown, so a restart neither starts the warm-up again nor cuts a burst in two.\n\n" +
 			"Each alert is written to stdout as one JSON line (the finding), and POSTed to --alert-webhook when\n" +
 			"set. Metrics (Prometheus): events received and analysed, batches by result, spool bytes and files,\n" +
 			"decode problems by reason, findings by rule, namespace and team. The team comes from the namespaces'\n" +
@@ -66,7 +66,7 @@ func newAuditServeCommand(stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&o.SpoolDir, "spool-dir", "", "directory of accepted batches not yet analysed (required)")
 	fl.Int64Var(&o.SpoolMaxBytes, "spool-max-bytes", auditserve.DefaultSpoolMaxBytes, "spool size beyond which batches are answered 429")
 	fl.StringVar(&o.ArchiveDir, "archive-dir", "", "move analysed batches here instead of removing them")
-	fl.StringVar(&o.StateFile, "state-file", "", "where the detectors' baselines are kept across restarts (default: the spool directory's name + .state.json)")
+	fl.StringVar(&o.StateFile, "state-file", "", "where the detectors' baselines and open windows are kept across restarts (default: the spool directory's name + .state.json)")
 	fl.StringVar(&o.QuarantineDir, "quarantine-dir", "", "where batches without one usable event go (default: the spool directory's name + .quarantine)")
 	fl.Int64Var(&o.MaxBodyBytes, "max-body-bytes", auditserve.DefaultMaxBodyBytes, "largest batch accepted; larger ones are answered 413")
 	fl.DurationVar(&o.RetryAfter, "retry-after", auditserve.DefaultRetryAfter, "delay a 429 asks the API server to wait")

@@ -97,7 +97,18 @@ type Engine struct {
 	watermark time.Time
 	newest    time.Time
 	stats     EngineStats
+	// mark names the last input the caller fed whole (a spool batch),
+	// saved and restored with the state.
+	mark string
 }
+
+// SetMark records which input the engine has just taken in whole; the mark
+// is saved with the state, so that after a restart the caller knows the
+// input whose counts the state already holds.
+func (e *Engine) SetMark(m string) { e.mark = m }
+
+// Mark is the last mark set or restored.
+func (e *Engine) Mark() string { return e.mark }
 
 // New builds an engine; an unknown rule id or an invalid detect section is
 // an error.

@@ -21,6 +21,7 @@ type persistent interface {
 type engineState struct {
 	Version   int                        `json:"version"`
 	Saved     time.Time                  `json:"saved"`
+	Mark      string                     `json:"mark,omitempty"`
 	Detectors map[string]json.RawMessage `json:"detectors"`
 }
 
@@ -29,7 +30,7 @@ const engineStateVersion = 1
 // SaveState writes what the detectors learnt, so that a restarted engine
 // does not start its warm-up again.
 func (e *Engine) SaveState(w io.Writer, now time.Time) error {
-	st := engineState{Version: engineStateVersion, Saved: now.UTC(), Detectors: map[string]json.RawMessage{}}
+	st := engineState{Version: engineStateVersion, Saved: now.UTC(), Mark: e.mark, Detectors: map[string]json.RawMessage{}}
 	for i, d := range e.dets {
 		p, ok := d.(persistent)
 		if !ok {
@@ -60,6 +61,7 @@ func (e *Engine) LoadState(r io.Reader) error {
 	if st.Version != engineStateVersion {
 		return fmt.Errorf("detector state version %d, want %d: starting afresh", st.Version, engineStateVersion)
 	}
+	e.mark = st.Mark
 	var errs []error
 	for i, d := range e.dets {
 		p, ok := d.(persistent)

@@ -34,6 +34,20 @@ func (s *Server) consume(stop <-chan struct{}) {
 // a batch without one usable event goes to quarantine. A crash between
 // the two analyses the batch again on the next start (at least once).
 func (s *Server) analyse(name string) {
+	if name == s.analysedBeforeRestart {
+		// The state loaded at start holds this batch's counts: it was
+		// analysed whole before a crash kept it from being removed.
+		s.analysedBeforeRestart = ""
+		s.logf("spooled batch %s was analysed before the restart (the detector state holds it): not analysed again", name)
+		if s.analysed != nil {
+			s.analysed(name)
+		}
+		if err := s.spool.Done(name, s.opts.ArchiveDir); err != nil {
+			s.metrics.consumerErrors.Inc()
+			s.logf("removing analysed batch %s: %v", name, err)
+		}
+		return
+	}
 	path := s.spool.Path(name)
 	body, err := os.ReadFile(path)
 	if err != nil {
@@ -64,6 +78,11 @@ func (s *Server) analyse(name string) {
 		}
 		s.engine.Observe(&ev)
 		n++
+	}
+	if n > 0 {
+		// Saved with the state: a restart after a crash before the
+		// batch is removed does not count it twice.
+		s.engine.SetMark(name)
 	}
 	s.engineMu.Unlock()
 	st := dec.Stats()

@@ -126,6 +126,9 @@ type Server struct {
 	// analysed is called with each batch's name after its events were fed
 	// (tests).
 	analysed func(name string)
+	// analysedBeforeRestart is the batch the loaded state says was
+	// analysed whole (its removal may not have happened); consumer only.
+	analysedBeforeRestart string
 }
 
 // New checks the options, opens the spool and builds the engine.
@@ -426,7 +429,8 @@ func (s *Server) loadState() {
 		s.logf("detector state %s: %v", s.opts.StateFile, err)
 		return
 	}
-	s.logf("detector state loaded from %s: baselines carried over", s.opts.StateFile)
+	s.analysedBeforeRestart = s.engine.Mark()
+	s.logf("detector state loaded from %s: baselines and open windows carried over", s.opts.StateFile)
 }
 
 // saveState writes the detectors' state atomically (temporary file,

@@ -8,6 +8,7 @@ package window
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/kharden/kharden/pkg/finding"
@@ -244,31 +245,74 @@ func (r *Rates) Baseline(key string) float64 {
 func (r *Rates) Keys() int { return len(r.bases) }
 
 // State is what Rates carries from one run to the next: where the warm-up
-// started and each key's baseline. Counts of windows still open are not
-// part of it.
+// started, each key's baseline, which windows were closed, and the counts
+// (with their evidence) of the windows still open, so that a restart in
+// the middle of a window neither loses nor re-reports it.
 type State struct {
 	Window time.Duration        `json:"window"`
 	Start  int64                `json:"start"`
 	Bases  map[string]BaseState `json:"bases"`
+	// Closed: windows with a smaller index had been closed (and judged).
+	Closed *int64       `json:"closed,omitempty"`
+	Open   []OpenWindow `json:"open,omitempty"`
 }
 
-// BaseState is one key's baseline and the last window folded into it.
+// BaseState is one key's baseline and the last window folded into it;
+// Partial when that window was the key's first (likely begun mid-window).
 type BaseState struct {
-	EWMA float64 `json:"ewma"`
-	Last int64   `json:"last"`
+	EWMA    float64 `json:"ewma"`
+	Last    int64   `json:"last"`
+	Partial bool    `json:"partial,omitempty"`
 }
 
-// State returns the baselines learnt so far.
+// OpenWindow is the counts of one window not yet closed.
+type OpenWindow struct {
+	Index int64                `json:"index"`
+	Cells map[string]OpenCount `json:"cells"`
+}
+
+// OpenCount is one key's count in an open window and its first events.
+type OpenCount struct {
+	Count  int             `json:"count"`
+	Events []finding.Event `json:"events,omitempty"`
+}
+
+// maxStateEvents bounds the evidence a State carries over; counts beyond
+// it are kept without their events.
+const maxStateEvents = 50000
+
+// State returns what was learnt and counted so far.
 func (r *Rates) State() State {
 	s := State{Window: r.cfg.Window, Start: r.start, Bases: make(map[string]BaseState, len(r.bases))}
 	for k, b := range r.bases {
-		s.Bases[k] = BaseState{EWMA: b.ewma, Last: b.last}
+		s.Bases[k] = BaseState{EWMA: b.ewma, Last: b.last, Partial: b.partial}
 	}
+	if r.closed != math.MinInt64 {
+		closed := r.closed
+		s.Closed = &closed
+	}
+	events := 0
+	for i, w := range r.open {
+		ow := OpenWindow{Index: i, Cells: make(map[string]OpenCount, len(w))}
+		for k, c := range w {
+			oc := OpenCount{Count: c.count}
+			if events+len(c.events) <= maxStateEvents {
+				oc.Events = c.events
+				events += len(c.events)
+			}
+			ow.Cells[k] = oc
+		}
+		s.Open = append(s.Open, ow)
+	}
+	sort.Slice(s.Open, func(a, b int) bool { return s.Open[a].Index < s.Open[b].Index })
 	return s
 }
 
-// Restore takes baselines back from an earlier run with the same window
-// length; with another length they mean nothing and an error says so.
+// Restore takes back what an earlier run with the same window length
+// learnt and counted; with another length the baselines mean nothing and
+// an error says so. Restore a fresh Rates, before counting: windows the
+// earlier run had closed stay closed (their events are late), and the
+// counts of its open windows are added to this run's.
 func (r *Rates) Restore(s State) error {
 	if s.Window != r.cfg.Window {
 		return fmt.Errorf("baselines were learnt in windows of %v, not %v", s.Window, r.cfg.Window)
@@ -283,7 +327,43 @@ func (r *Rates) Restore(s State) error {
 		if math.IsNaN(b.EWMA) || math.IsInf(b.EWMA, 0) || b.EWMA < 0 {
 			continue
 		}
-		r.bases[k] = &base{ewma: b.EWMA, last: b.Last}
+		r.bases[k] = &base{ewma: b.EWMA, last: b.Last, partial: b.Partial}
+	}
+	if s.Closed != nil && *s.Closed > r.closed && len(r.open) == 0 {
+		r.closed = *s.Closed
+	}
+	for _, ow := range s.Open {
+		if ow.Index < r.closed {
+			continue
+		}
+		for k, oc := range ow.Cells {
+			if oc.Count <= 0 {
+				continue
+			}
+			if len(r.open[ow.Index]) >= r.cfg.MaxKeys {
+				break
+			}
+			w := r.open[ow.Index]
+			if w == nil {
+				w = map[string]*cell{}
+				r.open[ow.Index] = w
+			}
+			c := w[k]
+			if c == nil {
+				c = &cell{}
+				w[k] = c
+			}
+			c.count += oc.Count
+			for _, e := range oc.Events {
+				if len(c.events) >= r.cfg.Evidence {
+					break
+				}
+				c.events = append(c.events, e)
+			}
+		}
+		if r.start < 0 || ow.Index < r.start {
+			r.start = ow.Index
+		}
 	}
 	return nil
 }

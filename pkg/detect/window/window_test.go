@@ -169,3 +169,45 @@ func TestSeenStartsTheWarmup(t *testing.T) {
 		}
 	}
 }
+
+// A restart in the middle of a burst: the state carries the open window's
+// count and evidence, the restored Rates adds the rest and reports one
+// spike of the whole count; the window closed before the restart stays
+// closed (its stragglers are late, it is not judged twice).
+func TestStateCarriesOpenWindows(t *testing.T) {
+	cfg := Config{Window: time.Minute, Warmup: 5 * time.Minute, Min: 30, Factor: 5}
+	first := New(cfg)
+	for m := range 10 {
+		fill(first, "user", m, 10)
+	}
+	fill(first, "user", 10, 100) // half the burst of minute 10
+	if got := collect(first, t0.Add(10*time.Minute)); len(got) != 0 {
+		t.Fatalf("spikes before the burst: %+v", got)
+	}
+	st := first.State()
+	if st.Closed == nil || len(st.Open) != 1 || st.Open[0].Cells["user"].Count != 100 {
+		t.Fatalf("state = closed %v open %+v", st.Closed, st.Open)
+	}
+
+	second := New(cfg)
+	if err := second.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	second.Add("user", t0.Add(9*time.Minute), nil) // a closed window's straggler
+	if second.Late() != 1 {
+		t.Errorf("late = %d, want 1", second.Late())
+	}
+	for i := range 100 {
+		second.Add("user", t0.Add(10*time.Minute+30*time.Second+time.Duration(i)*100*time.Millisecond), nil)
+	}
+	got := collect(second, t0.Add(11*time.Minute))
+	if len(got) != 1 || got[0].Count != 200 || !got[0].Start.Equal(t0.Add(10*time.Minute)) {
+		t.Fatalf("spikes = %+v, want one of 200 at minute 10", got)
+	}
+	if len(got[0].Events) != finding.MaxDetectionEvents || got[0].Events[0].Action != "user" {
+		t.Errorf("the evidence counted before the restart is lost: %+v", got[0].Events)
+	}
+	if got[0].Baseline < 9 || got[0].Baseline > 11 {
+		t.Errorf("baseline %v, want about 10", got[0].Baseline)
+	}
+}
