@@ -38,12 +38,12 @@ type auditAnalyzeFlags struct {
 func newAuditAnalyzeCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f := &auditAnalyzeFlags{}
 	cmd := &cobra.Command{
-		Use:   "analyze FILE...|-",
+		Use:   "analyze FILE|DIR...|-",
 		Short: "Run the audit detectors over audit.k8s.io/v1 event logs",
 		Long: "Run the audit detectors over the API server's audit log: JSON lines as the log backend\n" +
 			"writes them, gzip-compressed or not, or EventList documents (one per line or pretty-printed);\n" +
-			"\"-\" reads stdin. Rotated files may be given in any order: they are read in the order of their\n" +
-			"first event. Rates are counted in windows of event time against each identity's and address's\n" +
+			"\"-\" reads stdin; a directory stands for the files in it. Rotated files may be given in any\n" +
+			"order: they are read in the order of their first event. Rates are counted in windows of event time against each identity's and address's\n" +
 			"own baseline; windows, thresholds, maintenance windows, trusted identities and break-glass\n" +
 			"accounts are set in the detect section of .kharden.yaml (see docs/detection.md).\n\n" +
 			"Records that cannot be used (truncated or non-JSON lines, unknown apiVersions, oversized events)\n" +

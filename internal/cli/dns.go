@@ -13,6 +13,7 @@ import (
 	"github.com/kharden/kharden/pkg/checks"
 	"github.com/kharden/kharden/pkg/config"
 	"github.com/kharden/kharden/pkg/detect/dns"
+	"github.com/kharden/kharden/pkg/detect/logfiles"
 	"github.com/kharden/kharden/pkg/finding"
 	"github.com/kharden/kharden/pkg/inventory"
 	"github.com/kharden/kharden/pkg/report"
@@ -37,10 +38,11 @@ type dnsAnalyzeFlags struct {
 func newDNSAnalyzeCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f := &dnsAnalyzeFlags{}
 	cmd := &cobra.Command{
-		Use:   "analyze FILE...|-",
+		Use:   "analyze FILE|DIR...|-",
 		Short: "Analyse CoreDNS log plugin lines for query spikes, random-looking names and NXDOMAIN bursts",
 		Long: "Read CoreDNS `log` plugin lines (common or combined format, with or without [INFO], as printed\n" +
-			"by kubectl logs --timestamps, CRI log files or Docker JSON log files; plain or gzip; - for stdin)\n" +
+			"by kubectl logs --timestamps, CRI log files or Docker JSON log files; plain or gzip; - for stdin;\n" +
+			"a directory for the files in it, read in the order of their first timed line)\n" +
 			"and report clients that flood the resolver, ask for random-looking names (tunnelling, beacons,\n" +
 			"domain generation algorithms) or receive bursts of NXDOMAIN answers. Rates need times: a line\n" +
 			"without one takes the time of the previous timed line of its file; lines before any timed line\n" +
@@ -112,7 +114,11 @@ func runDNSAnalyze(ctx context.Context, f *dnsAnalyzeFlags, paths []string, clus
 		return usageError("%v", err)
 	}
 	var stats dns.Stats
-	for _, p := range paths {
+	files, errs := logfiles.Expand(paths)
+	for _, err := range errs {
+		stats.Add(&dns.Stats{Problems: []dns.Problem{{Source: finding.Source{File: err.Path}, Message: err.Err.Error(), Fatal: true}}})
+	}
+	for _, p := range logfiles.OrderByFirst(files, dns.FirstRecordTime) {
 		stats.Add(dnsRead(p, stdin, e))
 	}
 	e.Close()

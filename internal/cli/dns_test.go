@@ -117,6 +117,16 @@ func TestDNSAnalyzeStdinAndErrors(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(out, "dns-random-domains") || !strings.Contains(errOut, "missing.log") {
 		t.Errorf("unreadable input: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// A directory stands for the logs in it; an empty one is an input error.
+	logDir := filepath.Dir(log)
+	if code, out, errOut := dnsRun(t, "", "analyze", logDir, "-o", "json"); code != 0 || !strings.Contains(out, "dns-random-domains") {
+		t.Errorf("log directory: exit %d\n%s\n%s", code, out, errOut)
+	}
+	emptyDir := t.TempDir()
+	if code, out, errOut := dnsRun(t, "", "analyze", log, emptyDir); code != ExitUsage || !strings.Contains(out, "dns-random-domains") ||
+		!strings.Contains(errOut, emptyDir+": a directory without log files") {
+		t.Errorf("empty directory: exit %d\n%s\n%s", code, out, errOut)
+	}
 	for _, args := range [][]string{{"analyze"}, {"analyze", log, "-o", "xml"}, {"analyze", log, "--since", "yesterday"}, {"analyze", log, "--fail-on", "bad"}} {
 		if code, _, errOut := dnsRun(t, "", args...); code != ExitUsage {
 			t.Errorf("%v: exit %d %s", args, code, errOut)

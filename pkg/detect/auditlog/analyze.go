@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"time"
 
+	"github.com/kharden/kharden/pkg/detect/logfiles"
 	"github.com/kharden/kharden/pkg/finding"
 )
 
@@ -23,16 +23,21 @@ type Result struct {
 	Errors []error
 }
 
-// Analyze runs the detectors over audit logs: files (plain or gzip), or
-// "-" for stdin. Inputs are read in the order of their first event's time,
-// so rotated files may be given in any order.
+// Analyze runs the detectors over audit logs: files (plain or gzip),
+// directories of them (rotated logs), or "-" for stdin. Inputs are read in
+// the order of their first event's time, so rotated files may be given in
+// any order.
 func Analyze(inputs []string, stdin io.Reader, opts Options) (*Result, error) {
 	eng, err := New(opts)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Inputs: inputs}
-	for _, in := range orderByFirstEvent(inputs) {
+	files, errs := logfiles.Expand(inputs)
+	res := &Result{Inputs: files}
+	for _, e := range errs {
+		res.Errors = append(res.Errors, e)
+	}
+	for _, in := range logfiles.OrderByFirst(files, firstEventTime) {
 		if err := analyzeOne(in, stdin, eng, res); err != nil {
 			res.Errors = append(res.Errors, err)
 		}
@@ -73,47 +78,22 @@ func analyzeOne(name string, stdin io.Reader, eng *Engine, res *Result) error {
 	return broke
 }
 
-// orderByFirstEvent sorts files by the time of their first event (stdin
-// stays where it is given; unreadable files keep their place for the error).
-func orderByFirstEvent(inputs []string) []string {
-	type in struct {
-		name  string
-		first time.Time
+// firstEventTime is the time of a file's first timed event among its
+// first hundred records; zero when there is none or it cannot be read.
+func firstEventTime(name string) time.Time {
+	f, err := os.Open(name)
+	if err != nil {
+		return time.Time{}
 	}
-	ins := make([]in, len(inputs))
-	for i, name := range inputs {
-		ins[i] = in{name: name}
-		if name == "-" {
-			continue
+	defer f.Close()
+	d := NewDecoder(f, name)
+	var ev Event
+	for k := 0; k < 100 && d.Next(&ev) == nil; k++ {
+		if !ev.Time.IsZero() {
+			return ev.Time
 		}
-		f, err := os.Open(name)
-		if err != nil {
-			continue
-		}
-		d := NewDecoder(f, name)
-		var ev Event
-		for k := 0; k < 100 && d.Next(&ev) == nil; k++ {
-			if !ev.Time.IsZero() {
-				ins[i].first = ev.Time
-				break
-			}
-		}
-		f.Close()
 	}
-	// Timed inputs by their first event; the others (stdin, unreadable or
-	// empty files) after them, in the order given.
-	sort.SliceStable(ins, func(a, b int) bool {
-		x, y := ins[a], ins[b]
-		if x.first.IsZero() != y.first.IsZero() {
-			return !x.first.IsZero()
-		}
-		return x.first.Before(y.first)
-	})
-	out := make([]string, len(ins))
-	for i, x := range ins {
-		out[i] = x.name
-	}
-	return out
+	return time.Time{}
 }
 
 // Exceeds reports whether an unsuppressed finding is at or above sev.

@@ -46,14 +46,7 @@ func ruleObjects(fs []finding.Finding) []string {
 func TestStateCarriesBaselinesAcrossRestarts(t *testing.T) {
 	rules := []finding.RuleID{checks.RuleAuditAuthFailureSpike, checks.RuleAuditRequestRateAnomaly}
 	all := identBotsLog()
-	var before, after []E
-	for _, e := range all {
-		if e.At < 15*time.Minute {
-			before = append(before, e)
-		} else {
-			after = append(after, e)
-		}
-	}
+	before, after := splitAt(all, 15*time.Minute)
 	whole := analyze(t, nil, all, rules...)
 	if len(whole) == 0 {
 		t.Fatal("the bots log gives no rate finding: the test would prove nothing")
@@ -137,14 +130,7 @@ func TestRestartMidWindowLosesNoCount(t *testing.T) {
 	}
 	for _, at := range []time.Duration{18*time.Minute + 30*time.Second, 19*time.Minute + 45*time.Second,
 		21*time.Minute + 10*time.Second, 22*time.Minute + 50*time.Second, 24*time.Minute + 20*time.Second} {
-		var before, after []E
-		for _, e := range all {
-			if e.At < at {
-				before = append(before, e)
-			} else {
-				after = append(after, e)
-			}
-		}
+		before, after := splitAt(all, at)
 		first, _ := New(Options{Rules: rules})
 		feed(t, first, before)
 		var saved bytes.Buffer

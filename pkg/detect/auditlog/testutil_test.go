@@ -181,3 +181,15 @@ func mustConfig(t testing.TB, doc string) *config.Config {
 	}
 	return c
 }
+
+// splitAt cuts a log in two at a time: the events before it, and the rest.
+func splitAt(es []E, at time.Duration) (before, after []E) {
+	for _, e := range es {
+		if e.At < at {
+			before = append(before, e)
+		} else {
+			after = append(after, e)
+		}
+	}
+	return before, after
+}

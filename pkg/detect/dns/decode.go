@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
 	"github.com/kharden/kharden/pkg/finding"
 )
@@ -185,4 +187,22 @@ func (d *Decoder) end(err error) {
 	if err != io.EOF {
 		d.fatal(fmt.Sprintf("read: %v", err))
 	}
+}
+
+// FirstRecordTime is the time of a file's first timed query among its
+// first thousand lines; zero when there is none or it cannot be read.
+func FirstRecordTime(path string) time.Time {
+	f, err := os.Open(path)
+	if err != nil {
+		return time.Time{}
+	}
+	defer f.Close()
+	d := NewDecoder(f, path)
+	var rec Record
+	for k := 0; k < 1000 && d.Next(&rec); k++ {
+		if !rec.Time.IsZero() && !rec.Inherited {
+			return rec.Time
+		}
+	}
+	return time.Time{}
 }
