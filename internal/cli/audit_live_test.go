@@ -13,6 +13,7 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -44,6 +45,8 @@ rules:
     resources: ["pods", "pods/ephemeralcontainers", "services", "configmaps"]
   - group: networking.k8s.io
     resources: ["ingresses"]
+  - group: apps
+  - group: batch
   - group: rbac.authorization.k8s.io
   - group: admissionregistration.k8s.io
 - level: Metadata
@@ -164,15 +167,17 @@ func auditLiveAlerts(t *testing.T, out string) []finding.Finding {
 // auditLiveMissing lists the expected rules without their finding.
 func auditLiveMissing(fs []finding.Finding) []string {
 	var missing []string
-	for rule, object := range auditLiveExpected {
-		found := false
-		for _, f := range fs {
-			if f.Rule == rule && strings.Contains(f.Object.String(), object) {
-				found = true
+	for rule, objects := range auditLiveExpected {
+		for _, object := range objects {
+			found := false
+			for _, f := range fs {
+				if f.Rule == rule && strings.Contains(f.Object.String(), object) {
+					found = true
+				}
 			}
-		}
-		if !found {
-			missing = append(missing, string(rule)+" on "+object)
+			if !found {
+				missing = append(missing, string(rule)+" on "+object)
+			}
 		}
 	}
 	return missing
@@ -189,25 +194,25 @@ func auditLiveCheck(t *testing.T, path string, fs []finding.Finding) {
 	}
 }
 
-// auditLiveExpected: rule -> part of the object's name it must report.
-var auditLiveExpected = map[finding.RuleID]string{
-	checks.RuleAuditAuthFailureSpike:       "SourceIP/127.0.0.1",
-	checks.RuleAuditRequestRateAnomaly:     "busy-bot",
-	checks.RuleAuditAnonymousRequest:       "SourceIP/127.0.0.1",
-	checks.RuleAuditPrivilegedPodCreated:   "Pod/prod/rooted",
-	checks.RuleAuditHostAccessPodCreated:   "Pod/prod/rooted",
-	checks.RuleAuditRBACChangeOutsideWin:   "ClusterRoleBinding/eve-admin",
-	checks.RuleAuditClusterAdminGranted:    "ClusterRoleBinding/eve-admin",
-	checks.RuleAuditExecIntoPod:            "Pod/prod/rooted",
-	checks.RuleAuditSecretAccessUnusual:    "secret-hoarder",
-	checks.RuleAuditBreakGlassUsed:         "oncall",
-	checks.RuleAuditTokenRequest:           "ServiceAccount/prod/builder",
-	checks.RuleAuditAdmissionConfigChanged: "ValidatingWebhookConfiguration/audit-test-hook",
-	checks.RuleAuditImpersonation:          "impostor",
-	checks.RuleAuditPodInKubeSystem:        "Pod/kube-system/debugger",
-	checks.RuleAuditNodePortService:        "Service/prod/exposed",
-	checks.RuleAuditConfigMapCredentials:   "ConfigMap/prod/app-settings",
-	checks.RuleAuditIngressWithoutTLS:      "Ingress/prod/plain",
+// auditLiveExpected: rule -> parts of the names of the objects it must report.
+var auditLiveExpected = map[finding.RuleID][]string{
+	checks.RuleAuditAuthFailureSpike:       {"SourceIP/127.0.0.1"},
+	checks.RuleAuditRequestRateAnomaly:     {"busy-bot"},
+	checks.RuleAuditAnonymousRequest:       {"SourceIP/127.0.0.1"},
+	checks.RuleAuditPrivilegedPodCreated:   {"Pod/prod/rooted", "DaemonSet/kube-system/node-agent"},
+	checks.RuleAuditHostAccessPodCreated:   {"Pod/prod/rooted"},
+	checks.RuleAuditRBACChangeOutsideWin:   {"ClusterRoleBinding/eve-admin"},
+	checks.RuleAuditClusterAdminGranted:    {"ClusterRoleBinding/eve-admin"},
+	checks.RuleAuditExecIntoPod:            {"Pod/prod/rooted"},
+	checks.RuleAuditSecretAccessUnusual:    {"secret-hoarder"},
+	checks.RuleAuditBreakGlassUsed:         {"oncall"},
+	checks.RuleAuditTokenRequest:           {"ServiceAccount/prod/builder"},
+	checks.RuleAuditAdmissionConfigChanged: {"ValidatingWebhookConfiguration/audit-test-hook"},
+	checks.RuleAuditImpersonation:          {"impostor"},
+	checks.RuleAuditPodInKubeSystem:        {"Pod/kube-system/debugger"},
+	checks.RuleAuditNodePortService:        {"Service/prod/exposed"},
+	checks.RuleAuditConfigMapCredentials:   {"ConfigMap/prod/app-settings"},
+	checks.RuleAuditIngressWithoutTLS:      {"Ingress/prod/plain"},
 }
 
 // auditLiveActions does, through real clients, what each detector must see.
@@ -279,6 +284,18 @@ func auditLiveActions(t *testing.T, c *testcluster.Cluster) {
 	must("privileged pod", err)
 	_ = admin.CoreV1().RESTClient().Post().Namespace("prod").Resource("pods").Name("rooted").SubResource("exec").
 		Param("command", "sh").Param("stdout", "true").Do(ctx).Error()
+	// A privileged DaemonSet a person puts among the system's own: its
+	// pods would come from the DaemonSet controller (none here: no
+	// controller-manager), the write itself names the person.
+	labels := map[string]string{"app": "node-agent"}
+	_, err = admin.AppsV1().DaemonSets("kube-system").Create(ctx, &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "node-agent"},
+		Spec: appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "agent", Image: "busybox:1.36",
+				SecurityContext: &corev1.SecurityContext{Privileged: ptrTo(true)}}}}}},
+	}, metav1.CreateOptions{})
+	must("privileged daemonset", err)
 	_, err = admin.CoreV1().Pods("kube-system").Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "debugger"},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "sh", Image: "busybox:1.36"}}},

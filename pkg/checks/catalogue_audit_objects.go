@@ -25,8 +25,11 @@ var auditObjectChecks = []*Check{
 			"kubelet mirror pods of static pods (annotation kubernetes.io/config.mirror, created by system:node:*), " +
 			"and pods the cluster's own controllers create in kube-system (CNI, kube-proxy and CSI node plugins are " +
 			"privileged by design). Pods created by other controllers (a privileged Deployment or DaemonSet elsewhere) " +
-			"are reported, one finding per generateName, for example web-7d9f8-*. Requires an audit policy at level " +
-			"Request or RequestResponse for pods.",
+			"are reported, one finding per generateName, for example web-7d9f8-*. A workload controller (Deployment, " +
+			"DaemonSet, StatefulSet, ReplicaSet, Job, CronJob, ReplicationController) that a person or a workload's " +
+			"ServiceAccount creates or replaces with a privileged container in its pod template is reported on the " +
+			"controller, naming who wrote it — in kube-system too, where its pods would not be. Requires an audit " +
+			"policy at level Request or RequestResponse for pods (and for the apps and batch groups for workloads).",
 		Remediation: "Find who created the workload behind the pod and why it needs privileged; remove it or drop " +
 			"privileged for the capabilities it needs. Enforce Pod Security Standards baseline (or restricted) on the " +
 			"namespace with the pod-security.kubernetes.io/enforce label so the API server refuses privileged pods.",
@@ -38,7 +41,8 @@ var auditObjectChecks = []*Check{
 		ID: RuleAuditHostAccessPodCreated, Category: finding.CategoryDetection, Severity: finding.SeverityHigh,
 		Summary: "A pod with host access was created in a production namespace",
 		Doc: "Fires on an allowed create of pods with hostPath volumes (the message names the paths), hostNetwork, " +
-			"hostPID or hostIPC, in the namespaces listed in productionNamespaces. When productionNamespaces is empty, " +
+			"hostPID or hostIPC, and on a workload controller a person creates or replaces with such a pod template " +
+			"(the finding names the controller and who wrote it), in the namespaces listed in productionNamespaces. When productionNamespaces is empty, " +
 			"every namespace is watched except kube-system, kube-public and kube-node-lease, whose components use host " +
 			"access by design. Severity is high; critical when a hostPath is /, the container runtime's socket " +
 			"(/var/run/docker.sock, /run/containerd/containerd.sock, CRI-O's crio.sock), /var/lib/kubelet, " +

@@ -409,6 +409,9 @@ func (d *Decoder) user(u *fastjson.Value) UserInfo {
 var bodyResources = map[string]bool{
 	"pods": true, "services": true, "configmaps": true, "ingresses": true,
 	"roles": true, "rolebindings": true, "clusterroles": true, "clusterrolebindings": true,
+	// Workload controllers, for their pod templates.
+	"deployments": true, "daemonsets": true, "statefulsets": true, "replicasets": true,
+	"jobs": true, "cronjobs": true, "replicationcontrollers": true,
 }
 
 func keepsBody(ev *Event) bool {

@@ -13,9 +13,11 @@ func init() {
 }
 
 // hostAccessPodDetector reports pods created with hostPath volumes or
-// sharing the node's network, PID or IPC namespace, in production
-// namespaces; with no productionNamespaces configured, in every namespace
-// but the cluster's own (objSystemNamespaces). Mirror pods are skipped.
+// sharing the node's network, PID or IPC namespace, and workload
+// controllers a person creates or replaces with such a pod template, in
+// production namespaces; with no productionNamespaces configured, in every
+// namespace but the cluster's own (objSystemNamespaces). Mirror pods are
+// skipped.
 type hostAccessPodDetector struct{ env *Env }
 
 // objSystemNamespaces hold the cluster's own components, which use host
@@ -31,9 +33,17 @@ func (d *hostAccessPodDetector) watched(ns string) bool {
 }
 
 func (d *hostAccessPodDetector) observe(ev *Event, r *Reporter) {
+	action, where := "created pod", ""
 	spec, ephemeral, ok := podWrite(ev)
+	if !ok {
+		var kind string
+		if spec, kind, ok = workloadWrite(ev); !ok {
+			return
+		}
+		action, where = writeVerb(ev)+" "+kind, " in its pod template"
+	}
 	// Ephemeral containers cannot add volumes or host namespaces.
-	if !ok || ephemeral || mirrorPod(ev, &spec) || !d.watched(spec.Namespace) {
+	if ephemeral || mirrorPod(ev, &spec) || !d.watched(spec.Namespace) {
 		return
 	}
 	var parts []string
@@ -57,7 +67,7 @@ func (d *hostAccessPodDetector) observe(ev *Event, r *Reporter) {
 	obj := ResourceRef(ev)
 	r.Report(Hit{
 		Rule: checks.RuleAuditHostAccessPodCreated, Object: obj, Severity: Sev(sev),
-		Message: ev.Actor() + " created pod " + objName(spec.Namespace, obj.Name) + " with host access: " +
+		Message: ev.Actor() + " " + action + " " + objName(spec.Namespace, obj.Name) + " with host access" + where + ": " +
 			strings.Join(parts, "; ") + ".",
 		Events:  []finding.Event{ev.Evidence()},
 		Related: []finding.Related{{Role: "subject", Object: UserRef(ev.User.Username)}},

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -54,13 +55,35 @@ func readPodSpec(body *fastjson.Value) podSpec {
 	if ann := body.Get("metadata", "annotations"); ann != nil && ann.Type() == fastjson.TypeObject {
 		p.Mirror = ann.Get("kubernetes.io/config.mirror") != nil
 	}
-	spec := body.Get("spec")
-	prefix := "spec."
 	if string(body.GetStringBytes("kind")) == "EphemeralContainers" {
-		spec, prefix = body, ""
+		p.readSpec(body, "")
+	} else {
+		p.readSpec(body.Get("spec"), "spec.")
 	}
-	if spec == nil || spec.Type() != fastjson.TypeObject {
+	return p
+}
+
+// readTemplateSpec reads the pod template of a workload controller's body:
+// spec.template.spec, or spec.jobTemplate.spec.template.spec for a CronJob.
+func readTemplateSpec(body *fastjson.Value, resource string) podSpec {
+	var p podSpec
+	if body == nil || body.Type() != fastjson.TypeObject {
 		return p
+	}
+	p.Name = string(body.GetStringBytes("metadata", "name"))
+	p.Namespace = string(body.GetStringBytes("metadata", "namespace"))
+	if resource == "cronjobs" {
+		p.readSpec(body.Get("spec", "jobTemplate", "spec", "template", "spec"), "spec.jobTemplate.spec.template.spec.")
+	} else {
+		p.readSpec(body.Get("spec", "template", "spec"), "spec.template.spec.")
+	}
+	return p
+}
+
+// readSpec reads a PodSpec object found at prefix.
+func (p *podSpec) readSpec(spec *fastjson.Value, prefix string) {
+	if spec == nil || spec.Type() != fastjson.TypeObject {
+		return
 	}
 	for _, list := range containerLists {
 		for i, c := range spec.GetArray(list) {
@@ -88,7 +111,6 @@ func readPodSpec(body *fastjson.Value) podSpec {
 	p.HostNetwork = spec.GetBool("hostNetwork")
 	p.HostPID = spec.GetBool("hostPID")
 	p.HostIPC = spec.GetBool("hostIPC")
-	return p
 }
 
 // privileged returns the privileged containers.
@@ -181,4 +203,44 @@ func objName(ns, name string) string {
 		return name
 	}
 	return ns + "/" + name
+}
+
+// workloadResources are the controllers whose pod template the pod
+// detectors judge, with their API group.
+var workloadResources = map[string]string{
+	"deployments": "apps", "daemonsets": "apps", "statefulsets": "apps", "replicasets": "apps",
+	"jobs": "batch", "cronjobs": "batch", "replicationcontrollers": "",
+}
+
+// workloadWrite is a workload controller written whole (create or update)
+// by someone other than the cluster's own components: its pods will be
+// created by a controller, so the pod events name the controller, not the
+// person — and in kube-system they are not judged at all. The template is
+// judged at the write, naming who made it. Patches carry no whole object
+// and are left to the pods they cause.
+func workloadWrite(ev *Event) (spec podSpec, kind string, ok bool) {
+	if !ev.Final() || !ev.Allowed() || ev.Body == nil || ev.Object.Subresource != "" ||
+		(ev.Verb != "create" && ev.Verb != "update") || IsSystem(ev.User.Username) {
+		return spec, "", false
+	}
+	group, isWorkload := workloadResources[ev.Object.Resource]
+	if !isWorkload || ev.Object.APIGroup != group {
+		return spec, "", false
+	}
+	spec = readTemplateSpec(ev.Body, ev.Object.Resource)
+	if spec.Namespace == "" {
+		spec.Namespace = ev.Object.Namespace
+	}
+	if spec.Name == "" {
+		spec.Name = ev.Object.Name
+	}
+	return spec, strings.TrimSuffix(ev.Object.Resource, "s"), true
+}
+
+// writeVerb words a workload write for a message: "created" or "updated".
+func writeVerb(ev *Event) string {
+	if ev.Verb == "update" {
+		return "updated"
+	}
+	return "created"
 }

@@ -22,6 +22,8 @@ var objFuzzTargets = []string{
 	`"verb":"create","objectRef":{"resource":"ingresses","namespace":"dev","name":"i","apiGroup":"networking.k8s.io","apiVersion":"v1"}`,
 	`"verb":"create","objectRef":{"resource":"clusterroles","name":"r","apiGroup":"rbac.authorization.k8s.io","apiVersion":"v1"}`,
 	`"verb":"create","objectRef":{"resource":"rolebindings","namespace":"dev","apiGroup":"rbac.authorization.k8s.io","apiVersion":"v1"}`,
+	`"verb":"create","objectRef":{"resource":"daemonsets","namespace":"kube-system","name":"d","apiGroup":"apps","apiVersion":"v1"}`,
+	`"verb":"update","objectRef":{"resource":"cronjobs","namespace":"dev","name":"c","apiGroup":"batch","apiVersion":"v1"}`,
 }
 
 // FuzzObjectDetectors: any JSON object as the body of a pod, service,
@@ -36,6 +38,8 @@ func FuzzObjectDetectors(f *testing.F) {
 		`{"spec":{"tls":[{"hosts":["*"]},{}],"rules":[{"host":"*.a"},{"host":""}]}}`,
 		`{"rules":[{"verbs":["*"],"resources":["*"],"apiGroups":["*"]}],"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"ServiceAccount"},7]}`,
 		`{"kind":"EphemeralContainers","ephemeralContainers":[{"securityContext":{"privileged":true}}]}`,
+		`{"spec":{"template":{"spec":{"hostNetwork":true,"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`,
+		`{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"volumes":[{"hostPath":{"path":"/var/lib/kubelet"}}],"containers":[null]}}}}}}`,
 	} {
 		f.Add([]byte(s))
 	}

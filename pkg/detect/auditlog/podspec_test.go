@@ -2,10 +2,12 @@ package auditlog
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
 
+	"github.com/kharden/kharden/pkg/checks"
 	"github.com/kharden/kharden/pkg/finding"
 )
 
@@ -89,4 +91,93 @@ func objDump(t testing.TB, f finding.Finding) string {
 		t.Fatal(err)
 	}
 	return string(b) + f.Message
+}
+
+// objWorkload is a workload controller of kind in the API group its
+// resource has, with spec as its pod template's spec.
+func objWorkload(kind, name string, spec map[string]any) map[string]any {
+	template := map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": name}}, "spec": spec}
+	body := map[string]any{"kind": kind, "metadata": map[string]any{"name": name}}
+	switch kind {
+	case "CronJob":
+		body["apiVersion"] = "batch/v1"
+		body["spec"] = map[string]any{"schedule": "* * * * *", "jobTemplate": map[string]any{"spec": map[string]any{"template": template}}}
+	case "Job":
+		body["apiVersion"] = "batch/v1"
+		body["spec"] = map[string]any{"template": template}
+	default:
+		body["apiVersion"] = "apps/v1"
+		body["spec"] = map[string]any{"selector": map[string]any{"matchLabels": map[string]any{"app": name}}, "template": template}
+	}
+	return body
+}
+
+// A person's workload with a privileged or host-access pod template is
+// judged at its write, naming the person; the controllers' own writes
+// (ReplicaSets of Deployments, Jobs of CronJobs) and patches are not.
+func TestWorkloadTemplates(t *testing.T) {
+	privSpec := map[string]any{"containers": []any{objContainer("app", false), objContainer("x", true)}}
+	hostSpec := map[string]any{"hostNetwork": true, "containers": []any{objContainer("app", false)},
+		"volumes": []any{map[string]any{"name": "root", "hostPath": map[string]any{"path": "/"}}}}
+	plainSpec := map[string]any{"containers": []any{objContainer("app", false)}}
+	for _, tc := range []struct {
+		name string
+		rule finding.RuleID
+		e    E
+		kind string // "" for no finding
+		msg  string
+	}{
+		{"daemonset in kube-system", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "mallory", Verb: "create", Resource: "daemonsets", Group: "apps", NS: "kube-system", Name: "node-agent", Body: objWorkload("DaemonSet", "node-agent", privSpec)},
+			"DaemonSet", "mallory created daemonset kube-system/node-agent with privileged container spec.template.spec.containers[1] (x) in its pod template."},
+		{"cronjob", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "create", Resource: "cronjobs", Group: "batch", NS: "dev", Name: "backup", Body: objWorkload("CronJob", "backup", privSpec)},
+			"CronJob", "spec.jobTemplate.spec.template.spec.containers[1] (x)"},
+		{"deployment replaced", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "update", Resource: "deployments", Group: "apps", NS: "dev", Name: "web", Body: objWorkload("Deployment", "web", privSpec)},
+			"Deployment", "alice updated deployment dev/web with privileged container"},
+		{"job", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "create", Resource: "jobs", Group: "batch", NS: "dev", Name: "once", Body: objWorkload("Job", "once", privSpec)},
+			"Job", ""},
+		{"replicaset of a deployment", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "system:serviceaccount:kube-system:deployment-controller", Verb: "create", Resource: "replicasets", Group: "apps", NS: "dev", Name: "web-7d9f8", Body: objWorkload("ReplicaSet", "web-7d9f8", privSpec)},
+			"", ""},
+		{"patch", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "patch", Resource: "deployments", Group: "apps", NS: "dev", Name: "web", Body: map[string]any{"spec": map[string]any{"replicas": 3}}},
+			"", ""},
+		{"plain template", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "create", Resource: "deployments", Group: "apps", NS: "dev", Name: "web", Body: objWorkload("Deployment", "web", plainSpec)},
+			"", ""},
+		{"another group's resource", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "create", Resource: "deployments", Group: "example.com", NS: "dev", Name: "web", Body: objWorkload("Deployment", "web", privSpec)},
+			"", ""},
+		{"denied", checks.RuleAuditPrivilegedPodCreated,
+			E{User: "alice", Verb: "create", Resource: "daemonsets", Group: "apps", NS: "dev", Name: "x", Code: 403, Body: objWorkload("DaemonSet", "x", privSpec)},
+			"", ""},
+		{"host access", checks.RuleAuditHostAccessPodCreated,
+			E{User: "alice", Verb: "create", Resource: "statefulsets", Group: "apps", NS: "dev", Name: "db", Body: objWorkload("StatefulSet", "db", hostSpec)},
+			"StatefulSet", "alice created statefulset dev/db with host access in its pod template: hostPath volume /; hostNetwork."},
+		{"host access in kube-system", checks.RuleAuditHostAccessPodCreated,
+			E{User: "alice", Verb: "create", Resource: "daemonsets", Group: "apps", NS: "kube-system", Name: "agent", Body: objWorkload("DaemonSet", "agent", hostSpec)},
+			"", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := objFind(analyze(t, nil, []E{tc.e}, tc.rule), tc.rule)
+			if tc.kind == "" {
+				if len(fs) != 0 {
+					t.Fatalf("want none, got %+v", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].Object.Kind != tc.kind || fs[0].Object.Name != tc.e.Name || fs[0].Object.Namespace != tc.e.NS {
+				t.Fatalf("want one finding on the %s, got %+v", tc.kind, fs)
+			}
+			if !strings.Contains(fs[0].Message, tc.msg) {
+				t.Errorf("message %q lacks %q", fs[0].Message, tc.msg)
+			}
+			if strings.Contains(objDump(t, fs[0]), "planted-env-value") {
+				t.Error("a body value leaked into the finding")
+			}
+		})
+	}
 }
