@@ -30,8 +30,17 @@ func WatchTeams(ctx context.Context, cfg *rest.Config, ownerKeys []string, timeo
 	if err != nil {
 		return nil, err
 	}
+	gvr := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	// One small list first: a refusal (no list permission, no such
+	// server) is an error now rather than a watch retrying until timeout.
+	first, cancel := context.WithTimeout(ctx, timeout)
+	_, err = client.Resource(gvr).List(first, metav1.ListOptions{Limit: 1})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
 	factory := metadatainformer.NewSharedInformerFactory(client, teamsResync)
-	informer := factory.ForResource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"})
+	informer := factory.ForResource(gvr)
 	lister := informer.Lister()
 	inf := informer.Informer()
 	factory.Start(ctx.Done())

@@ -2,6 +2,7 @@ package auditserve
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,13 @@ func TestWatchTeamsLive(t *testing.T) {
 	ns.Labels["team"] = "checkout"
 	if _, err := c.Client.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	// An identity that may not list namespaces is refused at once, in
+	// the API server's words.
+	start := time.Now()
+	if _, err := WatchTeams(ctx, c.ConfigFor(t, "nobody"), []string{"team"}, 30*time.Second); err == nil ||
+		!strings.Contains(err.Error(), "forbidden") || time.Since(start) > 10*time.Second {
+		t.Errorf("no list permission: %v after %v", err, time.Since(start))
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for team("later") != "search" || team("shop") != "checkout" {
