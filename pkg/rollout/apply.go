@@ -145,11 +145,25 @@ func (c *Client) Apply(ctx context.Context, o *Objects, dryRun bool) (*Result, e
 	}
 	for i, w := range plan {
 		if err := c.do(ctx, w, false); err != nil {
-			return res, fmt.Errorf("writing %s failed after %d of %d writes (the dry run had passed): %w", w.what, i, len(plan), err)
+			return res, &WriteError{What: w.what, Done: i, Total: len(plan), Err: err}
 		}
 	}
 	return res, nil
 }
+
+// WriteError is a write that failed after the dry run of every write had
+// passed (a conflict, an API server going away): Done writes were made.
+type WriteError struct {
+	What        string
+	Done, Total int
+	Err         error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("writing %s failed after %d of %d writes (the dry run had passed): %v", e.What, e.Done, e.Total, e.Err)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
 
 // writes orders the changes: namespace, params, policies, bindings,
 // namespace labels, deletions of stale bindings then policies, and the

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -106,5 +107,24 @@ func (c *Client) change(ctx context.Context, cfg *config.Config, inv *inventory.
 		objs.Notes = append(objs.Notes, note)
 	}
 	res, err := c.Apply(ctx, objs, dryRun)
+	var we *WriteError
+	if errors.As(err, &we) && we.Done > 0 {
+		err = c.revert(ctx, we, before, cfg, nss, inv, now)
+	}
 	return &Change{Before: before, After: after, Objects: objs, Result: res}, err
+}
+
+// revert puts the previous stage's objects back after a write failed
+// midway (the state, written last, still records the previous stage):
+// server-side apply of what that stage wants restores what this apply
+// changed, recreates what it deleted and drops what it added.
+func (c *Client) revert(ctx context.Context, failed *WriteError, before *State, cfg *config.Config, nss []Namespace, inv *inventory.Inventory, now time.Time) error {
+	prev, err := Desired(before, cfg, nss, inv, now)
+	if err == nil {
+		_, err = c.Apply(ctx, prev, false)
+	}
+	if err != nil {
+		return fmt.Errorf("%w; putting the previous stage back failed too: %v — run kharden rollout apply (without --stage) once the API server answers", failed, err)
+	}
+	return fmt.Errorf("%w; the %d writes made were undone: the previous stage is in place", failed, failed.Done)
 }
