@@ -106,7 +106,7 @@ func newRolloutPlanCommand(stdin io.Reader, stdout, stderr io.Writer, status boo
 	f.common(cmd)
 	f.addFlags(cmd.Flags(), "")
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.auditLogs, "audit-log", nil, "audit log file(s) to read what the API server recorded (repeatable; - for stdin)")
+	fl.StringArrayVar(&f.auditLogs, "audit-log", nil, "audit log file or directory to read what the API server recorded (repeatable; - for stdin)")
 	fl.StringVar(&f.since, "since", "", "only audit events at or after this time: RFC 3339, or a duration before now (168h)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json")
 	return cmd

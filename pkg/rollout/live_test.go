@@ -461,6 +461,24 @@ func TestRolloutLive(t *testing.T) {
 				t.Errorf("namespace %s labels %v: want enforce %q and warn restricted", ns, n.Labels, want)
 			}
 		}
+		// What `rollout plan --audit-log` reads from the same log: the
+		// violations stage 1 audited, the requests stage 3 denied.
+		time.Sleep(time.Second) // the log backend writes as events complete
+		sum, err := ReadAudit([]string{c.AuditLogPath}, nil, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules {
+			if sum.Audited[r][nsApps] == 0 {
+				t.Errorf("%s: no audited violation read in %s: %v", r, nsApps, sum.Audited)
+			}
+			if sum.Denied[r][nsCanaryLabel] == 0 || sum.Denied[r][nsCanaryName] == 0 {
+				t.Errorf("%s: no denial read in the canaries: %v", r, sum.Denied)
+			}
+			if sum.Denied[r][nsApps] != 0 {
+				t.Errorf("%s: denials read outside the canaries: %v", r, sum.Denied)
+			}
+		}
 	})
 
 	t.Run("4 a skip is refused, nothing written", func(t *testing.T) {

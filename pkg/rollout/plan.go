@@ -13,6 +13,7 @@ import (
 	"github.com/kharden/kharden/pkg/checks"
 	"github.com/kharden/kharden/pkg/config"
 	"github.com/kharden/kharden/pkg/detect/auditlog"
+	"github.com/kharden/kharden/pkg/detect/logfiles"
 	"github.com/kharden/kharden/pkg/finding"
 	"github.com/kharden/kharden/pkg/inventory"
 	"github.com/kharden/kharden/pkg/scan"
@@ -231,10 +232,15 @@ type AuditSummary struct {
 	Stats  auditlog.Stats
 }
 
-// ReadAudit reads audit logs (files or "-") for what the rollout's
-// policies recorded: validation_failure annotations of kharden-<rule>
-// policies, PSA audit-violations, and requests refused by either.
-func ReadAudit(paths []string, stdin io.Reader, since time.Time) (*AuditSummary, error) {
+// ReadAudit reads audit logs (files, directories of them, or "-") for
+// what the rollout's policies recorded: validation_failure annotations of
+// kharden-<rule> policies, PSA audit-violations, and requests refused by
+// either.
+func ReadAudit(inputs []string, stdin io.Reader, since time.Time) (*AuditSummary, error) {
+	paths, errs := logfiles.Expand(inputs)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
 	s := &AuditSummary{Audited: map[finding.RuleID]map[string]int{}, Denied: map[finding.RuleID]map[string]int{},
 		Last: map[finding.RuleID]time.Time{}}
 	add := func(m map[finding.RuleID]map[string]int, r finding.RuleID, ns string) {

@@ -1,7 +1,9 @@
 package rollout
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -583,4 +585,24 @@ func FuzzParseStage(f *testing.F) {
 			t.Fatalf("ParseStage(%q) = %s, which reads back as %s, %v", in, s, back, err)
 		}
 	})
+}
+
+// ReadAudit takes a log directory for the files in it; one without any is
+// an error naming it.
+func TestReadAuditDirectories(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"create",` +
+		`"requestReceivedTimestamp":"2026-11-25T10:00:00Z","objectRef":{"resource":"pods","namespace":"apps","apiVersion":"v1"},` +
+		`"responseStatus":{"code":403,"message":"pods \"x\" is forbidden: ValidatingAdmissionPolicy 'kharden-image-latest-tag' with binding 'kharden-image-latest-tag' denied request: latest"}}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "audit.log"), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ReadAudit([]string{dir}, nil, time.Time{})
+	if err != nil || sum.Denied["image-latest-tag"]["apps"] != 1 {
+		t.Fatalf("directory: %v %+v", err, sum)
+	}
+	empty := t.TempDir()
+	if _, err := ReadAudit([]string{empty}, nil, time.Time{}); err == nil || !strings.Contains(err.Error(), empty) {
+		t.Errorf("empty directory: %v", err)
+	}
 }
