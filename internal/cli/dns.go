@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -162,7 +163,13 @@ func dnsRead(path string, stdin io.Reader, e *dns.Engine) *dns.Stats {
 	} else {
 		fh, err := os.Open(path)
 		if err != nil {
-			return &dns.Stats{Corrupt: 1, Problems: []dns.Problem{{Source: finding.Source{File: path}, Message: err.Error(), Fatal: true}}}
+			// The diagnostic names the file: say only what went wrong.
+			msg := err.Error()
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				msg = "cannot open: " + pe.Err.Error()
+			}
+			return &dns.Stats{Corrupt: 1, Problems: []dns.Problem{{Source: finding.Source{File: path}, Message: msg, Fatal: true}}}
 		}
 		defer fh.Close()
 		r = fh

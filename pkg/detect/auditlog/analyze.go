@@ -55,6 +55,10 @@ func analyzeOne(name string, stdin io.Reader, eng *Engine, res *Result) error {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return fmt.Errorf("%s: cannot open: %w", name, pe.Err)
+			}
 			return err
 		}
 		defer f.Close()
