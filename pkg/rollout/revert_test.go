@@ -140,9 +140,6 @@ func clusterSnapshot(t *testing.T, ctx context.Context, c *testcluster.Cluster) 
 		t.Fatal(err)
 	}
 	for _, ns := range nss.Items {
-		if ns.Name == SystemNamespace {
-			continue // created by the first apply, so labelled from the second on
-		}
 		for k, v := range ns.Labels {
 			if strings.HasPrefix(k, "pod-security.kubernetes.io/") {
 				if s.labels[ns.Name] == nil {

@@ -15,15 +15,22 @@ import (
 	"github.com/kharden/kharden/pkg/psa"
 )
 
-// Namespaces lists the cluster's namespaces with their labels.
+// Namespaces lists the cluster's namespaces with their labels, and
+// kharden's own namespace even before the first apply creates it, so that
+// the first apply treats it as every later one does.
 func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
 	list, err := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing namespaces: %w", err)
 	}
-	out := make([]Namespace, 0, len(list.Items))
+	out := make([]Namespace, 0, len(list.Items)+1)
+	own := false
 	for _, ns := range list.Items {
 		out = append(out, Namespace{Name: ns.Name, Labels: ns.Labels})
+		own = own || ns.Name == SystemNamespace
+	}
+	if !own {
+		out = append(out, Namespace{Name: SystemNamespace, Labels: SystemNamespaceObject().Labels})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
