@@ -2,37 +2,16 @@ package psa
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	api "k8s.io/pod-security-admission/api"
 
 	"github.com/kharden/kharden/internal/testcluster"
 )
-
-// failSecondWrite fails the real (not dry-run) label patch of one
-// namespace, as a conflict or an API server going away would, after the
-// dry run of every change has passed.
-type failSecondWrite struct {
-	next http.RoundTripper
-	ns   string
-	hits atomic.Int32
-}
-
-func (f *failSecondWrite) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPatch && strings.HasSuffix(req.URL.Path, "/namespaces/"+f.ns) && req.URL.Query().Get("dryRun") == "" {
-		f.hits.Add(1)
-		return nil, errors.New("connection reset by the test")
-	}
-	return f.next.RoundTrip(req)
-}
 
 // TestApplyAllOrNothing: when the write of the second namespace fails,
 // the first gets its previous labels back (an earlier value restored, an
@@ -49,9 +28,9 @@ func TestApplyAllOrNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fw := &failSecondWrite{ns: "second"}
-	cfg := rest.CopyConfig(c.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { fw.next = rt; return fw }
+	fw := &testcluster.WriteFault{Path: "/namespaces/second"}
+	fw.Arm(-1)
+	cfg := fw.Config(c.Config)
 	version, err := PinnedVersion("latest")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +43,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "namespace second") || !strings.Contains(err.Error(), "previous labels back") {
 		t.Fatalf("apply with a failing write: %v", err)
 	}
-	if fw.hits.Load() == 0 || res == nil || res.Applied {
+	if fw.Hits() == 0 || res == nil || res.Applied {
 		t.Fatalf("the failure was not injected or the result claims success: %+v", res)
 	}
 	for name, want := range before {

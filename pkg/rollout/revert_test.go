@@ -3,44 +3,17 @@ package rollout
 import (
 	"context"
 	"errors"
-	"net/http"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 
 	"github.com/kharden/kharden/internal/testcluster"
 	"github.com/kharden/kharden/pkg/finding"
 )
-
-// failingWrites fails the real (not dry-run) server-side apply of one
-// object, as a conflict or an API server going away would: the dry run of
-// every write passes, the write itself does not. Armed with n, it fails
-// the next n such writes (-1: all of them).
-type failingWrites struct {
-	next  http.RoundTripper
-	armed atomic.Int32
-	path  string
-	hits  atomic.Int32
-}
-
-func (f *failingWrites) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPatch && strings.HasSuffix(req.URL.Path, f.path) && req.URL.Query().Get("dryRun") == "" {
-		if n := f.armed.Load(); n != 0 {
-			if n > 0 {
-				f.armed.Add(-1)
-			}
-			f.hits.Add(1)
-			return nil, errors.New("connection reset by the test")
-		}
-	}
-	return f.next.RoundTrip(req)
-}
 
 // TestApplyUndoesAFailedWrite: the stage's last write (the state) fails
 // after every binding and label was already changed; the apply puts the
@@ -53,10 +26,8 @@ func TestApplyUndoesAFailedWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fw := &failingWrites{path: "/namespaces/" + SystemNamespace + "/configmaps/" + StateConfigMap}
-	cfg := rest.CopyConfig(c.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { fw.next = rt; return fw }
-	client, err := NewClient(cfg)
+	fw := &testcluster.WriteFault{Path: "/namespaces/" + SystemNamespace + "/configmaps/" + StateConfigMap}
+	client, err := NewClient(fw.Config(c.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +43,14 @@ func TestApplyUndoesAFailedWrite(t *testing.T) {
 
 	// The API server stays away: the error says the undo failed too and
 	// what to run.
-	fw.armed.Store(-1)
+	fw.Arm(-1)
 	_, err = client.Promote(ctx, kcfg, nil, rules, StageWarn, false, time.Now())
 	if err == nil || !strings.Contains(err.Error(), "putting the previous stage back failed too") ||
 		!strings.Contains(err.Error(), "kharden rollout apply") {
 		t.Fatalf("promotion while writes keep failing: %v", err)
 	}
 	// Refresh once it answers: the recorded stage (audit) is put back.
-	fw.armed.Store(0)
+	fw.Arm(0)
 	if _, err := client.Refresh(ctx, kcfg, nil, false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,14 +59,14 @@ func TestApplyUndoesAFailedWrite(t *testing.T) {
 	}
 
 	// One failed write: the apply undoes what it had written itself.
-	fw.hits.Store(0)
-	fw.armed.Store(1)
+	fw.ResetHits()
+	fw.Arm(1)
 	_, err = client.Promote(ctx, kcfg, nil, rules, StageWarn, false, time.Now())
 	var we *WriteError
 	if !errors.As(err, &we) || we.Done == 0 || !strings.Contains(err.Error(), "the previous stage is in place") {
 		t.Fatalf("promotion with a failing state write: %v", err)
 	}
-	if fw.hits.Load() == 0 {
+	if fw.Hits() == 0 {
 		t.Fatal("the failure was never injected: the test proves nothing")
 	}
 	after := clusterSnapshot(t, ctx, c)
