@@ -463,11 +463,21 @@ func TestRolloutLive(t *testing.T) {
 		}
 		// What `rollout plan --audit-log` reads from the same log: the
 		// violations stage 1 audited, the requests stage 3 denied.
-		time.Sleep(time.Second) // the log backend writes as events complete
-		sum, err := ReadAudit([]string{c.AuditLogPath}, nil, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The log backend writes an event as its request completes: read
+		// until the last denials are in.
+		var sum *AuditSummary
+		eventuallyLive(t, "denials in the audit log", 30*time.Second, func() (bool, string) {
+			var err error
+			if sum, err = ReadAudit([]string{c.AuditLogPath}, nil, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rules {
+				if sum.Denied[r][nsCanaryLabel] == 0 || sum.Denied[r][nsCanaryName] == 0 {
+					return false, fmt.Sprint(sum.Denied)
+				}
+			}
+			return true, ""
+		})
 		for _, r := range rules {
 			if sum.Audited[r][nsApps] == 0 {
 				t.Errorf("%s: no audited violation read in %s: %v", r, nsApps, sum.Audited)
