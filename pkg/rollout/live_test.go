@@ -403,7 +403,7 @@ func TestRolloutLive(t *testing.T) {
 		if _, err := c.Client.AppsV1().Deployments(nsApps).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("audit stage refused a Deployment: %v", err)
 		}
-		eventuallyLive(t, "the Deployment audited", 5*time.Second, func() (bool, string) {
+		eventuallyLive(t, "the Deployment audited", 30*time.Second, func() (bool, string) {
 			fs, ann := auditedFailures(t, c.AuditLogPath, "deployments", nsApps, dep.Name)
 			return fs[PolicyPrefix+string(liveTagRule)].Policy != "" && fs[PolicyPrefix+string(liveLimitsRule)].Policy != "",
 				fmt.Sprint(ann)
