@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/version"
-	apiversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	api "k8s.io/pod-security-admission/api"
@@ -23,16 +23,7 @@ func ServerVersion(ctx context.Context, cfg *rest.Config) (string, error) {
 
 // ServerVersionOf is ServerVersion with a client at hand.
 func ServerVersionOf(ctx context.Context, cs kubernetes.Interface) (string, error) {
-	d, ok := cs.Discovery().(interface {
-		ServerVersionWithContext(context.Context) (*apiversion.Info, error)
-	})
-	var info *apiversion.Info
-	var err error
-	if ok {
-		info, err = d.ServerVersionWithContext(ctx)
-	} else {
-		info, err = cs.Discovery().ServerVersion()
-	}
+	info, err := discovery.ToServerVersionInterfaceWithContext(cs.Discovery()).ServerVersionWithContext(ctx)
 	if err != nil {
 		return "", fmt.Errorf("server version: %w", err)
 	}
